@@ -1,0 +1,1 @@
+"""Driving adapters around the engine: the command line (and, later, exports and the bridge)."""

@@ -1,0 +1,96 @@
+"""``sharewise forms list|show|lint``: the forms this installation knows, and linting new ones."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from sharewise.adapters.cli.options import echo_json, json_option, make_engine, plugin_option
+from sharewise.core.formdef import FormDefinition, Question
+from sharewise.core.formfiles import expand_paths, lint_paths
+from sharewise.core.formjson import form_to_dict
+
+
+@click.group()
+def forms() -> None:
+    """List, show and lint form definitions."""
+
+
+@forms.command("list")
+@json_option
+@plugin_option
+def list_forms(as_json: bool, plugins: tuple[str, ...]) -> None:
+    """List every form and version."""
+    engine = make_engine(plugins)
+    rows = [
+        {"id": f.id, "version": f.version, "title": f.title, "questions": len(f.questions), "extended_by": list(f.extended_by)}
+        for f in engine.forms.all()
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    width = max((len(r["id"]) for r in rows), default=2)
+    for row in rows:
+        extended = f"  (extended by {', '.join(row['extended_by'])})" if row["extended_by"] else ""
+        click.echo(f"{row['id']:<{width}}  v{row['version']}  {row['questions']:>3} questions  {row['title']}{extended}")
+
+
+@forms.command("show")
+@click.argument("form_id", metavar="FORM")
+@click.option("--form-version", type=click.IntRange(min=1), help="Show this version (default: the latest).")
+@json_option
+@plugin_option
+def show_form(form_id: str, form_version: int | None, as_json: bool, plugins: tuple[str, ...]) -> None:
+    """Show FORM's sections and questions (as extended by any enabled plugins)."""
+    form = make_engine(plugins).form(form_id, form_version)
+    if as_json:
+        echo_json(form_to_dict(form))
+    else:
+        click.echo(render_form(form))
+
+
+@forms.command("lint")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PATH...")
+def lint_forms(paths: tuple[str, ...]) -> None:
+    """Check form definition files (or every YAML file under a directory).
+
+    Exits 0 when all are clean, 1 when problems are listed.
+    """
+    files = expand_paths(paths)
+    problems = lint_paths(files)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{len(files)} file{'s' if len(files) != 1 else ''} checked: no problems")
+
+
+def render_form(form: FormDefinition) -> str:
+    """A readable outline of the form."""
+    lines = [f"{form.title} ({form.id} v{form.version})"]
+    if form.extended_by:
+        lines.append(f"Extended by: {', '.join(form.extended_by)}")
+    for section in form.sections:
+        origin = f" [from plugin {section.plugin}]" if section.plugin else ""
+        lines += ["", f"Section {section.id}: {section.title}{origin}"]
+        if section.show_if:
+            lines.append(f"  shown if {section.show_if.source}")
+        lines += [_question_line(q) for q in section.questions]
+    return "\n".join(lines)
+
+
+def _question_line(question: Question) -> str:
+    when = (
+        "required"
+        if question.required
+        else ("required if " + question.required_if.source if question.required_if else "optional")
+    )
+    if question.show_if:
+        when += f"; shown if {question.show_if.source}"
+    options = f" [{', '.join(o.code for o in question.options)}]" if question.options else ""
+    return f"  {question.id} ({question.type}{options}) — {question.label} ({when})"

@@ -1,0 +1,124 @@
+"""Which questions are shown and required, and the values of derived facts, for given answers.
+
+Conditions see only answers that are shown and valid. Questions and definitions are
+evaluated in dependency levels (computed once per form): everything a condition reads is
+settled in an earlier level, and each level builds one CEL context holding just what its
+conditions read. Questions that depend on nothing are settled once, when the plan is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sharewise.core.condition_checks import dependencies
+from sharewise.core.conditions import Condition, make_context
+from sharewise.core.formdef import FormDefinition
+
+
+class _Step(NamedTuple):
+    """One question (``is_definition`` false) or definition to settle within a level."""
+
+    is_definition: bool
+    name: str
+    condition: Condition | None
+    section: str
+    section_if: Condition | None
+    required: bool
+    required_if: Condition | None
+    unanswered: Any
+
+
+class _Level(NamedTuple):
+    reads: tuple[str, ...]
+    steps: tuple[_Step, ...]
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Shown and required questions, and the facts derived from the answers."""
+
+    shown: frozenset[str]
+    required: frozenset[str]
+    visible_answers: Mapping[str, Any]
+    facts: Mapping[str, Any]
+
+
+class VisibilityPlan:
+    """The dependency levels of a form, computed once and applied to each set of answers."""
+
+    def __init__(self, form: FormDefinition) -> None:
+        deps = dependencies(form)
+        depth: dict[str, int] = {}
+
+        def level_of(name: str) -> int:
+            if name not in depth:
+                refs = deps.get(name, frozenset())
+                depth[name] = 1 + max(level_of(r) for r in refs) if refs else 0
+            return depth[name]
+
+        read_anywhere = set().union(*deps.values()) if deps else set()
+        always_shown: list[str] = []
+        always_required: list[str] = []
+        settled_reads: list[tuple[str, Any]] = []
+        levels: dict[int, list[_Step]] = {}
+        for section in form.sections:
+            for question in section.questions:
+                unanswered: Any = [] if question.type == "multi" else None
+                level = level_of(question.id)
+                if level == 0 and section.show_if is None and not question.conditional:
+                    always_shown.append(question.id)
+                    if question.required:
+                        always_required.append(question.id)
+                    if question.id in read_anywhere:
+                        settled_reads.append((question.id, unanswered))
+                    continue
+                step = _Step(
+                    False,
+                    question.id,
+                    question.show_if,
+                    section.id,
+                    section.show_if,
+                    question.required,
+                    question.required_if,
+                    unanswered,
+                )
+                levels.setdefault(level, []).append(step)
+        for definition in form.definitions:
+            step = _Step(True, definition.name, definition.expression, "", None, False, None, None)
+            levels.setdefault(level_of(definition.name), []).append(step)
+        self.always_shown = frozenset(always_shown)
+        self.always_required = frozenset(always_required)
+        self.settled_reads = tuple(settled_reads)
+        self.levels = tuple(
+            _Level(tuple(sorted(set().union(*(deps.get(s.name, frozenset()) for s in steps)))), tuple(steps))
+            for _, steps in sorted(levels.items())
+        )
+
+    def apply(self, valid: Mapping[str, Any]) -> Visibility:
+        """Work out visibility, required-ness and facts for the valid answers ``valid``."""
+        shown = set(self.always_shown)
+        required = set(self.always_required)
+        env = {name: valid.get(name, unanswered) for name, unanswered in self.settled_reads}
+        facts: dict[str, Any] = {}
+        section_shown: dict[str, bool] = {}
+        for reads, steps in self.levels:
+            context = make_context({name: env[name] for name in reads})
+            for is_definition, name, condition, section, section_if, always_required, required_if, unanswered in steps:
+                if is_definition:
+                    facts[name] = env[name] = condition.holds(context)  # type: ignore[union-attr]
+                    continue
+                visible = section_shown.get(section)
+                if visible is None:
+                    visible = section_shown[section] = section_if is None or section_if.holds(context)
+                if visible and (condition is None or condition.holds(context)):
+                    shown.add(name)
+                    if always_required or (required_if is not None and required_if.holds(context)):
+                        required.add(name)
+                    value = valid.get(name)
+                    env[name] = unanswered if value is None else value
+                else:
+                    env[name] = unanswered
+        visible_answers = {key: value for key, value in valid.items() if key in shown}
+        return Visibility(frozenset(shown), frozenset(required), visible_answers, facts)

@@ -82,6 +82,15 @@ class Engine:
         """The enabled plugins with their versions and hooks."""
         return list(self.plugins)
 
+    def rules(self) -> list[dict[str, Any]]:
+        """Every documented rule of the enabled plugins (those exposing ``RULE_SETS``), one row each."""
+        rows: list[dict[str, Any]] = []
+        for info in self.plugins:
+            plugin = self.pm.get_plugin(info.name)
+            for rule_set in getattr(plugin, "RULE_SETS", ()):
+                rows += [{"plugin": info.name, "form": rule_set.form_id, **row} for row in rule_set.table()]
+        return rows
+
     def form(self, form_id: str, version: int | None = None) -> FormDefinition:
         """The (extended) definition of ``form_id``; the latest version unless one is given."""
         return self.forms.get(form_id, version).definition

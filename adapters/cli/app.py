@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from sharewise.adapters.cli import check_cmd, forms_cmd, plugins_cmd
+from sharewise.adapters.cli import check_cmd, forms_cmd, plugins_cmd, rules_cmd
 from sharewise.core.errors import FormDefinitionError, SharewiseError
 from sharewise.core.plugins import sharewise_version
 
@@ -27,6 +27,7 @@ def cli() -> None:
 cli.add_command(check_cmd.check)
 cli.add_command(forms_cmd.forms)
 cli.add_command(plugins_cmd.plugins)
+cli.add_command(rules_cmd.rules)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import click
 
@@ -12,6 +14,8 @@ from sharewise.core import strict_json
 from sharewise.core.errors import InvalidInput
 
 MAX_ANSWERS_BYTES = 10 * 1024 * 1024
+#: Keys of an envelope around the answers: a worked scenario or an API submission body.
+ENVELOPE_KEYS = frozenset({"name", "description", "form", "form_id", "plugins", "answers", "expect", "context", "acknowledged_warnings"})
 
 
 @click.command()
@@ -23,10 +27,13 @@ MAX_ANSWERS_BYTES = 10 * 1024 * 1024
 def check(form_id: str, answers_path: str, form_version: int | None, as_json: bool, plugins: tuple[str, ...]) -> None:
     """Check the answers in ANSWERS.json (or - for standard input) against FORM.
 
+    ANSWERS.json holds one object keyed by question id, or an envelope
+    {"form", "plugins", "answers", ...} such as a worked scenario (its plugins are enabled too).
     Exits 0 when there is no error finding, 1 when there is, 2 on bad usage or unreadable input.
     """
-    answers = strict_json.loads(read_answers(answers_path), source=answers_path)
-    engine = make_engine(plugins)
+    document = strict_json.loads(read_answers(answers_path), source=answers_path)
+    answers, envelope_plugins = unwrap(document, form_id, answers_path)
+    engine = make_engine([*plugins, *envelope_plugins])
     evaluation = engine.evaluate(form_id, answers, version=form_version)
     if as_json:
         echo_json(evaluation.to_dict())
@@ -48,3 +55,16 @@ def read_answers(path: str) -> bytes:
     if len(data) > MAX_ANSWERS_BYTES:
         raise InvalidInput(f"{path} is larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; answers to one form are far smaller")
     return data
+
+
+def unwrap(document: Any, form_id: str, source: str) -> tuple[Any, list[str]]:
+    """The answers, and any plugins an envelope names; the document itself when it is plain answers."""
+    if not (isinstance(document, Mapping) and isinstance(document.get("answers"), Mapping) and set(document) <= ENVELOPE_KEYS):
+        return document, []
+    named = document.get("form", document.get("form_id"))
+    if named is not None and named != form_id:
+        raise InvalidInput(f"{source} holds answers for form '{named}', not '{form_id}'")
+    plugins = document.get("plugins") or []
+    if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+        raise InvalidInput(f"{source}: 'plugins' must be a list of plugin names")
+    return document["answers"], plugins

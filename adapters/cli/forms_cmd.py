@@ -39,13 +39,16 @@ def list_forms(as_json: bool, plugins: tuple[str, ...]) -> None:
 @forms.command("show")
 @click.argument("form_id", metavar="FORM")
 @click.option("--form-version", type=click.IntRange(min=1), help="Show this version (default: the latest).")
+@click.option("--markdown", is_flag=True, help="Print Markdown tables of the questions (as in docs/forms.md).")
 @json_option
 @plugin_option
-def show_form(form_id: str, form_version: int | None, as_json: bool, plugins: tuple[str, ...]) -> None:
+def show_form(form_id: str, form_version: int | None, markdown: bool, as_json: bool, plugins: tuple[str, ...]) -> None:
     """Show FORM's sections and questions (as extended by any enabled plugins)."""
     form = make_engine(plugins).form(form_id, form_version)
     if as_json:
         echo_json(form_to_dict(form))
+    elif markdown:
+        click.echo(form_markdown(form))
     else:
         click.echo(render_form(form))
 
@@ -94,3 +97,37 @@ def _question_line(question: Question) -> str:
         when += f"; shown if {question.show_if.source}"
     options = f" [{', '.join(o.code for o in question.options)}]" if question.options else ""
     return f"  {question.id} ({question.type}{options}) — {question.label} ({when})"
+
+
+def form_markdown(form: FormDefinition) -> str:
+    """One Markdown table per section: id, type, when it is asked, the question."""
+    out: list[str] = []
+    for section in form.sections:
+        shown = f" — shown if `{section.show_if.source}`" if section.show_if else ""
+        out += [f"#### Section `{section.id}`: {section.title}{shown}", "", "| id | type | asked | question |", "|---|---|---|---|"]
+        for q in section.questions:
+            cells = (f"`{q.id}`", _type_cell(q), _asked_cell(q), q.label)
+            out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _type_cell(question: Question) -> str:
+    if question.option_list:
+        return f"{question.type} (`{question.option_list}`)"
+    if question.options:
+        return f"{question.type}: " + ", ".join(f"`{o.code}`" for o in question.options)
+    if question.type == "integer":
+        return f"integer {question.minimum}–{question.maximum}"
+    if question.max_length is not None:
+        return f"{question.type} ≤ {question.max_length:,}"
+    return question.type
+
+
+def _asked_cell(question: Question) -> str:
+    shown = f"if `{question.show_if.source}`" if question.show_if else "always"
+    if question.required:
+        return f"required {shown}" if question.show_if else "required"
+    if question.required_if:
+        return f"shown {shown}; required if `{question.required_if.source}`"
+    return f"optional, shown {shown}"

@@ -8,20 +8,18 @@ Goal (issue 2): under 1 ms median per check and under 3x the bare load. Exits 1 
 
 from __future__ import annotations
 
-import json
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
 from sharewise.core import Engine
+from sharewise.forms import example_answers
 
-ROOT = Path(__file__).resolve().parents[1]
 FORM = "information-sharing-decision"
 ROUNDS = 15
 PER_ROUND = 200
@@ -67,7 +65,7 @@ def main() -> None:
     """Measure and print the figures recorded in docs/performance.md."""
     engine = Engine()
     baseline = bare_schema(engine)
-    valid = json.loads((ROOT / "examples" / "gp-shares-child-at-risk.json").read_text())
+    valid = example_answers(FORM, "gp-shares-child-at-risk")
     invalid = dict(valid, consent_outcome="given", child_age="seven", favourite_colour="blue")
     del invalid["consent_not_sought_reason"]
     assert engine.evaluate(FORM, valid).valid and not engine.evaluate(FORM, invalid).valid

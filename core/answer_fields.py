@@ -14,11 +14,14 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from sharewise.core.dates import parse_datetime
 from sharewise.core.formdef import Question
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Control characters shown as escapes in messages, so a message is always one readable line.
+_VISIBLE_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
 
 
 class AnswerProblem(str):
@@ -75,7 +78,7 @@ class Choice(AnswerField):
         if value not in self.question.codes:
             raise problem(
                 "option",
-                f"‘{_clip(value)}’ is not an option for {describe(self.question)}. Choose one of: {_codes(self.question)}.",
+                f"‘{visible(value)}’ is not an option for {describe(self.question)}. Choose one of: {_codes(self.question)}.",
             )
         return value
 
@@ -94,7 +97,7 @@ class Multi(AnswerField):
             if item not in codes:
                 raise problem(
                     "option",
-                    f"‘{_clip(item)}’ is not an option for {describe(self.question)}. Choose from: {_codes(self.question)}.",
+                    f"‘{visible(item)}’ is not an option for {describe(self.question)}. Choose from: {_codes(self.question)}.",
                 )
             if item in seen:
                 raise problem("duplicate", f"{describe(self.question)} lists ‘{item}’ more than once; list each option once.")
@@ -133,9 +136,8 @@ class Integer(AnswerField):
             value = int(value)
         low, high = self.question.minimum, self.question.maximum
         if (low is not None and value < low) or (high is not None and value > high):
-            raise problem(
-                "limit", f"{describe(self.question)} must be between {low} and {high}; {_clip(str(value))} is outside that range."
-            )
+            shown = str(value) if abs(value) < 10**18 else "that number"
+            raise problem("limit", f"{describe(self.question)} must be between {low} and {high}; {shown} is outside that range.")
         return value
 
 
@@ -143,7 +145,7 @@ class Date(AnswerField):
     """A real calendar date written ``YYYY-MM-DD``."""
 
     def check(self, value: Any) -> str:
-        if not isinstance(value, str) or not _DATE.match(value):
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             raise problem(
                 "type",
                 f"Answer {describe(self.question)} with a date written YYYY-MM-DD, for example 2026-11-21, not {_shown(value)}.",
@@ -159,7 +161,7 @@ class DateTime(AnswerField):
     """An RFC 3339 date and time with ``Z`` or an offset, such as ``2026-11-21T09:30:00+00:00``."""
 
     def check(self, value: Any) -> str:
-        if not isinstance(value, str) or not _DATETIME.match(value):
+        if not isinstance(value, str) or not _DATETIME.fullmatch(value):
             raise problem(
                 "type",
                 f"Answer {describe(self.question)} with a date and time including its time zone, "
@@ -170,14 +172,6 @@ class DateTime(AnswerField):
         except ValueError:
             raise problem("type", f"{describe(self.question)}: {value} is not a real date and time.") from None
         return value
-
-
-def parse_datetime(value: str) -> dt.datetime:
-    """Parse an RFC 3339 date-time already checked by ``DateTime`` (lower-case ``t``/``z`` allowed)."""
-    text = value.upper()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    return dt.datetime.fromisoformat(text)
 
 
 FIELD_TYPES: dict[str, type[AnswerField]] = {
@@ -200,6 +194,11 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def visible(text: str, limit: int = 60) -> str:
+    """``text`` clipped for a message: control characters as escapes, broken characters as �, one line."""
+    return _SURROGATE.sub("\ufffd", _clip(text, limit).translate(_VISIBLE_CONTROLS))
+
+
 def _shown(value: Any) -> str:
     """Name a wrong value's kind without echoing personal data back at length."""
     if value is None:
@@ -209,7 +208,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, str):
-        return f"the text ‘{_clip(value, 30)}’"
+        return f"the text ‘{visible(value, 30)}’"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

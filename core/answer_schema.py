@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError
 
-from sharewise.core.answer_fields import FIELD_TYPES, AnswerProblem
+from sharewise.core.answer_fields import FIELD_TYPES, AnswerProblem, visible
 from sharewise.core.findings import Finding
 from sharewise.core.formdef import FormDefinition
 
@@ -66,7 +66,7 @@ def _finding(form: FormDefinition, key: str, errors: Any) -> Finding:
             "unknown",
             "error",
             key,
-            f"‘{key}’ is not a question on this form (version {form.version}). Remove it, or check the spelling "
+            f"‘{visible(key)}’ is not a question on this form (version {form.version}). Remove it, or check the spelling "
             "and that any local plugin it belongs to is switched on.",
             plugin=ENGINE,
         )

@@ -58,20 +58,16 @@ def dependencies(form: FormDefinition) -> dict[str, frozenset[str]]:
 def check_conditions(form: FormDefinition, names: Set[str]) -> list[tuple[Key, str]]:
     """All problems with the form's conditions; empty when they are sound."""
     problems: list[tuple[Key, str]] = []
-    for key, condition in iter_conditions(form):
-        for name in sorted(condition.references - names):
-            hint = _closest(name, names)
-            problems.append((key, f"unknown question '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")))
-    if problems:
-        return problems
-    problems += _cycle_problems(form)
-    if problems:
-        return problems
     samples = _sample_answers(form)
     for key, condition in iter_conditions(form):
-        problems += [(key, message) for message in _type_problems(condition, samples)]
+        unknown = sorted(condition.references - names)
+        for name in unknown:
+            hint = closest(name, names)
+            problems.append((key, f"unknown question '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")))
+        if not unknown:
+            problems += [(key, message) for message in _type_problems(condition, samples)]
         problems += [(key, message) for message in _option_problems(condition, form.questions)]
-    return problems
+    return problems + _cycle_problems(form)
 
 
 def _cycle_problems(form: FormDefinition) -> list[tuple[Key, str]]:
@@ -86,9 +82,7 @@ def _cycle_problems(form: FormDefinition) -> list[tuple[Key, str]]:
         for ref in sorted(deps.get(name, ())):
             if state.get(ref) == 1:
                 cycle = stack[stack.index(ref) :] + [ref]
-                kind = "question" if name in form.questions else "definition"
-                attribute = "show_if" if kind == "question" else "expression"
-                problems.append(((kind, name, attribute), "conditions depend on each other in a cycle: " + " → ".join(cycle)))
+                problems.append((_reading(form, name, ref), "conditions depend on each other in a cycle: " + " → ".join(cycle)))
             elif ref not in state:
                 visit(ref)
         stack.pop()
@@ -98,6 +92,19 @@ def _cycle_problems(form: FormDefinition) -> list[tuple[Key, str]]:
         if name not in state:
             visit(name)
     return problems
+
+
+def _reading(form: FormDefinition, name: str, ref: str) -> Key:
+    """Which condition of ``name`` reads ``ref``: its show_if, its required_if, its section's show_if,
+    or (for a definition) its expression."""
+    question = form.questions.get(name)
+    if question is None:
+        return ("definition", name, "expression")
+    if question.show_if is not None and ref in question.show_if.references:
+        return ("question", name, "show_if")
+    if question.required_if is not None and ref in question.required_if.references:
+        return ("question", name, "required_if")
+    return ("section", question.section, "show_if")
 
 
 def sample_value(question: Question) -> Any:
@@ -141,7 +148,11 @@ def _option_problems(condition: Condition, questions: dict[str, Question]) -> li
     def check(name: str, code: str) -> None:
         question = questions.get(name)
         if question is not None and question.options and code not in question.codes:
-            problems.append(f"'{code}' is not an option of question '{name}' (options: {', '.join(sorted(question.codes))})")
+            hint = closest(code, question.codes)
+            suggestion = f"did you mean '{hint}'? " if hint else ""
+            problems.append(
+                f"'{code}' is not an option of question '{name}' ({suggestion}options: {', '.join(sorted(question.codes))})"
+            )
 
     for match in _COMPARE_LEFT.finditer(source):
         check(match.group(1), match.group(2) or match.group(3) or "")
@@ -160,6 +171,7 @@ def _option_problems(condition: Condition, questions: dict[str, Question]) -> li
     return problems
 
 
-def _closest(name: str, names: Set[str]) -> str | None:
+def closest(name: str, names: Set[str]) -> str | None:
+    """The name in ``names`` closest to a misspelt ``name``, if one is close."""
     matches = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
     return matches[0] if matches else None

@@ -87,8 +87,10 @@ def make_context(variables: Mapping[str, Any]) -> Any:
 
 
 def _first_line(message: str) -> str:
+    """CEL's parser message as one line: ``column 4: Syntax error: mismatched input '<EOF>'``."""
+    for line in message.splitlines():
+        if "ERROR:" in line:
+            detail = line.split("ERROR:", 1)[1].strip().split(" expecting {")[0]
+            return re.sub(r"^<input>:\d+:(\d+):\s*", r"column \1: ", detail)
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("ERROR:"):
-            return line.removeprefix("ERROR:").strip()
     return lines[0] if lines else "invalid CEL expression"

@@ -41,11 +41,3 @@ class Retention:
     def to_dict(self) -> dict[str, Any]:
         """The retention as FORMS.md's outcome shape ``{"class", "review_on"}``."""
         return {"class": self.retention_class, "review_on": self.review_on.isoformat()}
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """``day`` moved ``years`` calendar years on; 29 February becomes 28 February when needed."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)

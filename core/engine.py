@@ -156,7 +156,9 @@ class Engine:
                 found.append(
                     _plugin_failure(plugin, "returning its findings", TypeError(f"returned {type(bad[0]).__name__}, not Finding"))
                 )
-            found.extend(item if item.plugin else replace(item, plugin=plugin) for item in items if isinstance(item, Finding))
+            found.extend(
+                item if item.plugin == plugin else replace(item, plugin=plugin) for item in items if isinstance(item, Finding)
+            )
         return found
 
     def _retention(

@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from sharewise.core.condition_checks import check_conditions
+from sharewise.core.condition_checks import check_conditions, closest
 from sharewise.core.conditions import CEL_RESERVED, Condition, ConditionError
 from sharewise.core.errors import FormDefinitionError, LintProblem
 from sharewise.core.formdef import (
@@ -101,7 +101,7 @@ def _collect(fragment: Fragment, into: _Collected, problems: list[LintProblem]) 
         if name in into.option_lists:
             problems.append(fragment.problem(("option_lists", name), f"option list '{name}' is already defined"))
             continue
-        into.option_lists[name] = tuple(Option(o["code"], o["label"], o.get("hint")) for o in options)
+        into.option_lists[name] = _unique_options(options, fragment, ("option_lists", name), problems)
     for index, section in enumerate(data.get("sections") or []):
         path: Path = ("sections", index)
         questions = [_Item(q, fragment, path + ("questions", i)) for i, q in enumerate(section["questions"])]
@@ -165,11 +165,10 @@ def _compile(
         extended_by=tuple(e.plugin or e.source for e in extensions),
         raw=base.data,
     )
-    if not problems:
-        sections_by_id = {item.data["id"]: item for item, _ in collected.sections}
-        for (kind, name, attribute), message in check_conditions(form, names):
-            item = sections_by_id[name] if kind == "section" else owners[name]
-            problems.append(item.problem(attribute, message))
+    sections_by_id = {item.data["id"]: item for item, _ in collected.sections}
+    for (kind, name, attribute), message in check_conditions(form, names):
+        item = sections_by_id[name] if kind == "section" else owners[name]
+        problems.append(item.problem(attribute, message))
     return form
 
 
@@ -252,18 +251,26 @@ def _options(item: _Item, collected: _Collected, problems: list[LintProblem]) ->
     if isinstance(raw, str):
         if raw not in collected.option_lists:
             known = ", ".join(sorted(collected.option_lists)) or "none defined"
-            problems.append(item.problem("options", f"unknown option list '{raw}' (known: {known})"))
+            hint = closest(raw, set(collected.option_lists))
+            suggestion = f"did you mean '{hint}'? " if hint else ""
+            problems.append(item.problem("options", f"unknown option list '{raw}' ({suggestion}known: {known})"))
             return (), None
         return collected.option_lists[raw], raw
+    if not raw:
+        problems.append(item.problem("options", f"a {qtype} question needs at least one option"))
+        return (), None
+    return _unique_options(raw, item.fragment, item.path + ("options",), problems), None
+
+
+def _unique_options(raw: list[dict[str, Any]], fragment: Fragment, path: Path, problems: list[LintProblem]) -> tuple[Option, ...]:
+    """Options from their definitions, reporting any code given twice."""
     options = tuple(Option(o["code"], o["label"], o.get("hint")) for o in raw)
     seen: set[str] = set()
     for index, option in enumerate(options):
         if option.code in seen:
-            problems.append(
-                item.fragment.problem(item.path + ("options", index, "code"), f"duplicate option code '{option.code}'")
-            )
+            problems.append(fragment.problem(path + (index, "code"), f"duplicate option code '{option.code}'"))
         seen.add(option.code)
-    return options, None
+    return options
 
 
 def _check_limits(item: _Item, qtype: str, problems: list[LintProblem]) -> None:

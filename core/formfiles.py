@@ -58,13 +58,13 @@ def lint_paths(paths: Iterable[str | os.PathLike[str]]) -> list[LintProblem]:
     seen: dict[tuple[str, int], str] = {}
     for path in expand_paths(paths):
         try:
-            form = load_form(path)
+            fragment = read_fragment(path)
+            form = build_form(fragment)
         except FormDefinitionError as exc:
             problems.extend(exc.problems)
             continue
         if form.key in seen:
-            problems.append(
-                LintProblem(str(path), 1, "id", f"form '{form.id}' version {form.version} is also defined in {seen[form.key]}")
-            )
+            message = f"form '{form.id}' version {form.version} is also defined in {seen[form.key]}"
+            problems.append(fragment.problem(("id",), message))
         seen.setdefault(form.key, str(path))
     return problems

@@ -150,6 +150,7 @@ def flatten_errors(messages: Any, prefix: tuple[str | int, ...] = ()) -> list[tu
 
 
 def _sentence(message: str) -> str:
+    """marshmallow's message as the tail of a lint line (``path: is required``)."""
     text = message.rstrip(".")
     replacements = {
         "Missing data for required field": "is required",
@@ -160,5 +161,9 @@ def _sentence(message: str) -> str:
         "Not a valid list": "must be a list",
         "Not a valid mapping type": "must be a mapping",
         "Invalid input type": "must be a mapping",
+        "Field may not be null": "must not be empty (null)",
+        "Not a valid URL": "must be an https:// address",
     }
-    return replacements.get(text, text)
+    if text in replacements:
+        return replacements[text]
+    return text[0].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text

@@ -10,6 +10,7 @@ never changes a deployment's checks by itself.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata as metadata
 from collections.abc import Iterable, Mapping, Sequence
@@ -85,8 +86,11 @@ def resolve(name: str) -> tuple[ModuleType | Any, str, str]:
     if "." in name:
         module = _import(name, name)
         return module, "config", str(getattr(module, "__version__", None) or _distribution_version(name))
-    known = ", ".join(sorted(set(OPT_IN) | set(entry_points))) or "none installed"
-    raise PluginError(f"unknown plugin '{name}' (available: {known}; or give a dotted module path)")
+    available = set(OPT_IN) | set(entry_points)
+    hint = difflib.get_close_matches(name, sorted(available), n=1, cutoff=0.75)
+    suggestion = f"did you mean '{hint[0]}'? " if hint else ""
+    known = ", ".join(sorted(available)) or "none installed"
+    raise PluginError(f"unknown plugin '{name}' ({suggestion}available: {known}; or give a dotted module path)")
 
 
 def _import(module_name: str, name: str) -> ModuleType:
@@ -94,6 +98,8 @@ def _import(module_name: str, name: str) -> ModuleType:
         return importlib.import_module(module_name)
     except ImportError as exc:
         raise PluginError(f"plugin '{name}' cannot be imported: {exc}") from None
+    except Exception as exc:  # a plugin's configuration check failing at import, say
+        raise PluginError(f"plugin '{name}' cannot be loaded: {exc}") from None
 
 
 def _distribution_version(module_name: str) -> str:
@@ -124,7 +130,9 @@ def make_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"a plugin implements a hook sharewise does not have: {exc}") from None
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        hooks = ", ".join(sorted(c.name for c in pm.get_hookcallers(exc.plugin) or [] if not c.has_spec())) or "an unknown hook"
+        raise PluginError(f"plugin '{name}' implements {hooks}, which is not a sharewise hook (misspelt?)") from None
     return pm, registered
 
 

@@ -33,6 +33,7 @@ class FormRegistry:
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self._forms: dict[tuple[str, int], CompiledForm] = {}
+        owners: dict[tuple[str, int], str] = {}
         problems: list[LintProblem] = []
         for plugin, fragment in self._sources(pm):
             try:
@@ -41,10 +42,10 @@ class FormRegistry:
             except FormDefinitionError as exc:
                 problems.extend(exc.problems)
                 continue
-            if form.key in self._forms:
-                raise PluginError(
-                    f"plugin '{plugin}' defines form '{form.id}' version {form.version}, which another plugin already defines"
-                )
+            if form.key in owners:
+                first, second = sorted((owners[form.key], plugin))
+                raise PluginError(f"plugins '{first}' and '{second}' both define form '{form.id}' version {form.version}")
+            owners[form.key] = plugin
             self._forms[form.key] = compile_form(form)
         if problems:
             raise FormDefinitionError(problems)

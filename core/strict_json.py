@@ -35,3 +35,5 @@ def loads(text: str | bytes, source: str = "input") -> Any:
     except (UnicodeDecodeError, RecursionError) as exc:
         reason = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "it is nested too deeply"
         raise InvalidInput(f"{source} cannot be read: {reason}") from None
+    except ValueError as exc:  # a number too long to read, say
+        raise InvalidInput(f"{source} is not valid JSON: {str(exc).split(';')[0]}") from None

@@ -17,14 +17,17 @@ import yaml
 Path = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader (libyaml's when available) with YAML 1.2 booleans and no timestamps."""
 
 
 _DROPPED_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
@@ -59,16 +62,27 @@ def parse_yaml(text: str) -> YamlDocument:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = _error_line(exc, text)
         raise YamlSyntaxError(f"not valid YAML: {exc.problem or exc.context}", line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"not valid YAML: {exc}", None) from None
     document = YamlDocument(data=None)
     if node is not None:
-        constructor = _Loader("")
+        constructor = yaml.SafeLoader("")
         document.data = _convert(node, (), document, constructor)
     return document
+
+
+def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int | None:
+    """The line to blame: where the problem is, unless that is the end of the file (an unclosed
+    quote or bracket), in which case where the unclosed construct started."""
+    problem, context = exc.problem_mark, exc.context_mark
+    last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if problem is not None and (problem.line + 1 <= last_line or context is None):
+        return problem.line + 1
+    if context is not None:
+        return context.line + 1
+    return None
 
 
 def _convert(node: yaml.Node, path: Path, document: YamlDocument, constructor: _Loader) -> Any:

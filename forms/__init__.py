@@ -2,12 +2,15 @@
 
 Each form lives in ``forms/<form-id>/v<version>.yaml``; every version stays here so that
 old records can be re-rendered and re-checked against the version they were made with.
+Worked example answers live beside them in ``forms/<form-id>/examples/*.json``.
 """
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from typing import Any
 
 from sharewise.core.hookspecs import hookimpl
 
@@ -23,6 +26,14 @@ def builtin_form_files() -> list[Traversable]:
         if version_file.name.startswith("v") and version_file.name.endswith(".yaml")
     ]
     return sorted(found, key=str)
+
+
+def example_answers(form_id: str, name: str) -> dict[str, Any]:
+    """A shipped example answer set, such as ``example_answers("information-sharing-decision",
+    "gp-shares-child-at-risk")`` (a complete, valid decision)."""
+    path = files(__name__) / form_id / "examples" / f"{name}.json"
+    answers: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return answers
 
 
 @hookimpl

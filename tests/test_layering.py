@@ -58,5 +58,9 @@ def test_imports_always_say_sharewise() -> None:
     bare = []
     for directory in ("core", "plugins", "adapters", "forms"):
         for path in (ROOT / directory).rglob("*.py"):
-            bare += [f"{path.relative_to(ROOT)}: {n}" for n in _imports(path) if n.split(".")[0] in ("core", "plugins", "adapters", "forms")]
+            bare += [
+                f"{path.relative_to(ROOT)}: {n}"
+                for n in _imports(path)
+                if n.split(".")[0] in ("core", "plugins", "adapters", "forms")
+            ]
     assert bare == []

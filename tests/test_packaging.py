@@ -41,7 +41,12 @@ def test_every_directory_holding_python_or_data_is_a_package() -> None:
     missing = []
     for directory in MAPPED:
         for path in (ROOT / directory).rglob("*"):
-            if path.is_dir() and "__pycache__" not in path.parts and any(path.glob("*.py")) and not (path / "__init__.py").exists():
+            if (
+                path.is_dir()
+                and "__pycache__" not in path.parts
+                and any(path.glob("*.py"))
+                and not (path / "__init__.py").exists()
+            ):
                 missing.append(str(path.relative_to(ROOT)))
     assert missing == []
 

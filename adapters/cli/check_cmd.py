@@ -15,7 +15,9 @@ from sharewise.core.errors import InvalidInput
 
 MAX_ANSWERS_BYTES = 10 * 1024 * 1024
 #: Keys of an envelope around the answers: a worked scenario or an API submission body.
-ENVELOPE_KEYS = frozenset({"name", "description", "form", "form_id", "plugins", "answers", "expect", "context", "acknowledged_warnings"})
+ENVELOPE_KEYS = frozenset(
+    {"name", "description", "form", "form_id", "plugins", "answers", "expect", "context", "acknowledged_warnings"}
+)
 
 
 @click.command()
@@ -58,12 +60,22 @@ def read_answers(path: str) -> bytes:
 
 
 def unwrap(document: Any, form_id: str, source: str) -> tuple[Any, list[str]]:
-    """The answers, and any plugins an envelope names; the document itself when it is plain answers."""
-    if not (isinstance(document, Mapping) and isinstance(document.get("answers"), Mapping) and set(document) <= ENVELOPE_KEYS):
+    """The answers, and any plugins an envelope names; the document itself when it is plain answers.
+
+    A document with an ``answers`` key is an envelope (no form has a question called ``answers``):
+    its other keys must be envelope keys, its ``answers`` an object, and its form, if named, FORM.
+    """
+    if not (isinstance(document, Mapping) and "answers" in document):
         return document, []
     named = document.get("form", document.get("form_id"))
     if named is not None and named != form_id:
         raise InvalidInput(f"{source} holds answers for form '{named}', not '{form_id}'")
+    unknown = sorted(set(document) - ENVELOPE_KEYS)
+    if unknown:
+        expected = ", ".join(sorted(ENVELOPE_KEYS))
+        raise InvalidInput(f"{source}: unexpected key '{unknown[0]}' beside 'answers' (expected only: {expected})")
+    if not isinstance(document["answers"], Mapping):
+        raise InvalidInput(f"{source}: 'answers' must be an object keyed by question id")
     plugins = document.get("plugins") or []
     if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
         raise InvalidInput(f"{source}: 'plugins' must be a list of plugin names")

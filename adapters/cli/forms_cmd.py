@@ -104,7 +104,12 @@ def form_markdown(form: FormDefinition) -> str:
     out: list[str] = []
     for section in form.sections:
         shown = f" — shown if `{section.show_if.source}`" if section.show_if else ""
-        out += [f"#### Section `{section.id}`: {section.title}{shown}", "", "| id | type | asked | question |", "|---|---|---|---|"]
+        out += [
+            f"#### Section `{section.id}`: {section.title}{shown}",
+            "",
+            "| id | type | asked | question |",
+            "|---|---|---|---|",
+        ]
         for q in section.questions:
             cells = (f"`{q.id}`", _type_cell(q), _asked_cell(q), q.label)
             out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")

@@ -28,5 +28,11 @@ def make_engine(plugins: Sequence[str]) -> Engine:
 
 
 def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON (UTF-8, not ASCII-escaped)."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print ``data`` as indented JSON: UTF-8, except that text which is not valid Unicode
+    (a lone surrogate from a hostile file, say) falls back to ASCII escapes."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, indent=2, ensure_ascii=True)
+    click.echo(text)

@@ -43,7 +43,7 @@ def _grouped(findings: tuple[Finding, ...], form: FormDefinition) -> list[tuple[
 
 
 def _finding_lines(finding: Finding) -> list[str]:
-    field = finding.field or "-"
+    field = (finding.field or "-").encode("utf-8", "backslashreplace").decode("utf-8")
     lines = [f"  {MARKS[finding.severity]} {field} [{finding.rule}] {finding.message}"]
     if finding.reference:
         lines.append(f"              Reference: {finding.reference}")

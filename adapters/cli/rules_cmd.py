@@ -30,9 +30,16 @@ def rules_markdown(rows: list[dict[str, str | None]]) -> str:
     """One Markdown table per form: rule, severity, field, reference, summary."""
     out: list[str] = []
     for form in dict.fromkeys(str(row["form"]) for row in rows):
-        out += [f"### `{form}`", "", "| rule | severity | field | reference | what it checks |", "|---|---|---|---|---|"]
+        out += [
+            f"### `{form}`",
+            "",
+            "| rule | plugin | severity | field | reference | what it checks |",
+            "|---|---|---|---|---|---|",
+        ]
         for row in (r for r in rows if r["form"] == form):
             field = " / ".join(f"`{f.strip()}`" for f in str(row["field"]).split("|")) if row["field"] else "—"
-            out.append(f"| {row['rule']} | {row['severity']} | {field} | {row['reference']} | {row['summary']} |")
+            out.append(
+                f"| {row['rule']} | {row['plugin']} | {row['severity']} | {field} | {row['reference']} | {row['summary']} |"
+            )
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from sharewise.adapters.cli import main
+from sharewise.adapters.cli import options as cli_options
+from sharewise.core import Engine
 
 TESTS = Path(__file__).resolve().parent.parent
 SCENARIOS = TESTS / "data" / "scenarios"
@@ -53,9 +55,29 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+#: Engines built by in-process runs, by the plugin names the command line asked for.
+_ENGINES: dict[tuple[str, ...], Engine] = {}
+
+
+def _cached_engine(plugins: Any = (), **options: Any) -> Engine:
+    """``Engine(plugins)``, built once per distinct list of plugin names (building one compiles every form).
+
+    The command's own work — reading SHAREWISE_PLUGINS and ``--plugin``, resolving the names —
+    still runs each time; plugin modules written by a test have unique names, so no test sees
+    another's engine. Failures (unknown plugins) are never cached.
+    """
+    if options:
+        return Engine(plugins, **options)
+    key = tuple(plugins)
+    if key not in _ENGINES:
+        _ENGINES[key] = Engine(key)
+    return _ENGINES[key]
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     """``cli("check", FORM, path, stdin=b"...")``: call ``main`` in-process and capture its exit code and output."""
+    monkeypatch.setattr(cli_options, "Engine", _cached_engine, raising=False)
 
     def run(*args: str | Path, stdin: bytes | None = None) -> Result:
         if stdin is not None:
@@ -116,7 +138,7 @@ def write_json(tmp_path: Path) -> Callable[..., Path]:
 
 
 #: A plugin with one warning on a question and one whole-form advice; ``__version__`` is reported.
-FINDINGS_PLUGIN = '''
+FINDINGS_PLUGIN = """
 from sharewise.core import Finding, hookimpl
 
 __version__ = "9.8.7"
@@ -130,7 +152,7 @@ def sharewise_validate(form, answers, context):
         Finding("TST-W", "warning", "decision_reasons", "Test plugin warning on the reasons.", "Test reference W"),
         Finding("TST-A", "advice", None, "Test plugin advice on the whole form."),
     ]
-'''
+"""
 
 #: A plugin raising an error finding when the purpose mentions TEST-ERROR.
 ERROR_PLUGIN = """

@@ -129,7 +129,6 @@ def test_isd_2_does_not_fire_for_criminal_offence_data_under_law_enforcement(che
 # --- ISD-3: special category law-enforcement sharing needs a Sch 8 condition -----------------------
 
 
-
 @pytest.mark.parametrize("categories", [["health"], ["special_category_other", "criminal_offence"]])
 def test_isd_3_fires_when_law_enforcement_sharing_of_special_category_has_no_condition(check, categories):
     evaluation = check(**LE_NO_CONDITION, information_categories=categories)

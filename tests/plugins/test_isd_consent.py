@@ -27,7 +27,12 @@ NOT_SHARING = {
     "concern_level": "wellbeing_support",
 }
 # Consent sought: the "not sought" questions disappear.
-SOUGHT = {"consent_sought": True, "consent_date": "2026-11-20", "consent_not_sought_reason": None, "consent_not_sought_detail": None}
+SOUGHT = {
+    "consent_sought": True,
+    "consent_date": "2026-11-20",
+    "consent_not_sought_reason": None,
+    "consent_not_sought_detail": None,
+}
 # Explicit consent given by a parent, about the child only (para 18 still claimed: see ISD-4).
 GIVEN = SOUGHT | {
     "consent_outcome": "given",
@@ -88,7 +93,7 @@ NOT_PUBLIC = {"sharer_is_public_authority": False, "art6_basis": "consent"}
 def test_isd_1_fires_when_consent_basis_is_claimed_without_explicit_consent(check, consent):
     evaluation = check(**consent | NOT_PUBLIC)
     assert rule_ids(evaluation) == {"ISD-1"}
-    assert_finding(evaluation, "ISD-1", "error", "art6_basis", "Art 6(1)(a)", "Art 7")
+    assert_finding(evaluation, "ISD-1", "error", "art6_basis", "Art 6(1)(a)", "Art 7", "myth-busting")
     assert not evaluation.valid
 
 
@@ -162,13 +167,20 @@ def test_isd_6_does_not_fire_for_the_three_para_18_2_reasons(check, reason):
 def test_isd_9_fires_when_sharing_over_refusal_without_override_reason(check, consent):
     evaluation = check(**consent | STATUTORY_PURPOSES | {"consent_override_reason": None})
     assert rule_ids(evaluation) == {"ISD-9"}
-    assert_finding(evaluation, "ISD-9", "error", "consent_override_reason", "golden rule 4", "2024")
+    assert_finding(evaluation, "ISD-9", "error", "consent_override_reason", "golden rule 4", "2018", "2024", "rule 3")
     assert not evaluation.valid
 
 
 @pytest.mark.parametrize("consent", [pytest.param(REFUSED, id="refused"), pytest.param(WITHDRAWN, id="withdrawn")])
 def test_isd_9_does_not_fire_when_override_reason_is_given(check, consent):
     assert check(**consent | STATUTORY_PURPOSES).findings == ()
+
+
+def test_isd_9_fires_when_override_reason_is_only_whitespace(check):
+    # A whitespace-only string counts as not answered (FORMS.md "Answer encoding").
+    evaluation = check(**REFUSED | STATUTORY_PURPOSES | {"consent_override_reason": "  \n\t "})
+    assert rule_ids(evaluation) == {"ISD-9"}
+    assert evaluation.outcome["missing"] == []  # optional question: only the rule demands it
 
 
 def test_isd_9_does_not_fire_when_not_sharing(check):
@@ -208,7 +220,7 @@ CHILD_CONSENTS = EXPLICIT_CONSENT | {"consent_given_by": "child_competent", "chi
 def test_isd_16_fires_when_child_competence_not_assessed(check):
     evaluation = check(**CHILD_CONSENTS, child_competence_assessed=False)
     assert rule_ids(evaluation) == {"ISD-16"}
-    assert_finding(evaluation, "ISD-16", "error", "child_competence_assessed", "Gillick")
+    assert_finding(evaluation, "ISD-16", "error", "child_competence_assessed", "Gillick competence")
     assert not evaluation.valid
 
 
@@ -251,6 +263,7 @@ def test_isd_22_does_not_fire_for_para_18_when_consent_not_sought(check):
 
 
 # --- ISD-23: a consent-based condition or basis without explicit consent ----------------------------
+
 
 @pytest.mark.parametrize(
     "consent",

@@ -15,6 +15,13 @@ def _reject_constant(name: str) -> Any:
     raise InvalidInput(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise InvalidInput(f"the number {text[:20]} is too large")
+    return number
+
+
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -27,7 +34,7 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def loads(text: str | bytes, source: str = "input") -> Any:
     """Parse ``text``; raise ``InvalidInput`` naming ``source``, the line and the column on any problem."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_repeated_keys)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite, object_pairs_hook=_no_repeated_keys)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{source} is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except InvalidInput as exc:

@@ -28,6 +28,14 @@ def builtin_form_files() -> list[Traversable]:
     return sorted(found, key=str)
 
 
+def example_names(form_id: str) -> list[str]:
+    """The names of the example answer sets shipped for ``form_id`` (sorted; empty if none)."""
+    folder = files(__name__) / form_id / "examples"
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name.removesuffix(".json") for entry in folder.iterdir() if entry.name.endswith(".json"))
+
+
 def example_answers(form_id: str, name: str) -> dict[str, Any]:
     """A shipped example answer set, such as ``example_answers("information-sharing-decision",
     "gp-shares-child-at-risk")`` (a complete, valid decision)."""

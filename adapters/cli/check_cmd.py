@@ -33,8 +33,9 @@ def check(form_id: str, answers_path: str, form_version: int | None, as_json: bo
     {"form", "plugins", "answers", ...} such as a worked scenario (its plugins are enabled too).
     Exits 0 when there is no error finding, 1 when there is, 2 on bad usage or unreadable input.
     """
-    document = strict_json.loads(read_answers(answers_path), source=answers_path)
-    answers, envelope_plugins = unwrap(document, form_id, answers_path)
+    source = "standard input" if answers_path == "-" else answers_path
+    document = strict_json.loads(read_answers(answers_path), source=source)
+    answers, envelope_plugins = unwrap(document, form_id, source)
     engine = make_engine([*plugins, *envelope_plugins])
     evaluation = engine.evaluate(form_id, answers, version=form_version)
     if as_json:
@@ -55,7 +56,9 @@ def read_answers(path: str) -> bytes:
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_ANSWERS_BYTES:
-        raise InvalidInput(f"{path} is larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; answers to one form are far smaller")
+        name = "standard input" if path == "-" else path
+        megabytes = MAX_ANSWERS_BYTES // (1024 * 1024)
+        raise InvalidInput(f"{name} is larger than {megabytes} MB; answers to one form are far smaller")
     return data
 
 

@@ -7,9 +7,11 @@ import sys
 import click
 
 from sharewise.adapters.cli.options import echo_json, json_option, make_engine, plugin_option
+from sharewise.core.errors import InvalidInput
 from sharewise.core.formdef import FormDefinition, Question
 from sharewise.core.formfiles import expand_paths, lint_paths
 from sharewise.core.formjson import form_to_dict
+from sharewise.forms import example_answers, example_names
 
 
 @click.group()
@@ -40,17 +42,35 @@ def list_forms(as_json: bool, plugins: tuple[str, ...]) -> None:
 @click.argument("form_id", metavar="FORM")
 @click.option("--form-version", type=click.IntRange(min=1), help="Show this version (default: the latest).")
 @click.option("--markdown", is_flag=True, help="Print Markdown tables of the questions (as in docs/forms.md).")
+@click.option("--section", "section_id", metavar="ID", help="With --markdown: only this section.")
 @json_option
 @plugin_option
-def show_form(form_id: str, form_version: int | None, markdown: bool, as_json: bool, plugins: tuple[str, ...]) -> None:
+def show_form(
+    form_id: str, form_version: int | None, markdown: bool, section_id: str | None, as_json: bool, plugins: tuple[str, ...]
+) -> None:
     """Show FORM's sections and questions (as extended by any enabled plugins)."""
     form = make_engine(plugins).form(form_id, form_version)
+    if section_id is not None and section_id not in {s.id for s in form.sections}:
+        raise InvalidInput(f"form '{form.id}' has no section '{section_id}' (sections: {', '.join(s.id for s in form.sections)})")
     if as_json:
         echo_json(form_to_dict(form))
     elif markdown:
-        click.echo(form_markdown(form))
+        click.echo(form_markdown(form, section_id))
     else:
         click.echo(render_form(form))
+
+
+@forms.command("example")
+@click.argument("form_id", metavar="FORM")
+@click.argument("name", required=False)
+def example(form_id: str, name: str | None) -> None:
+    """Print a shipped example answer set for FORM (the first one, or NAME) as JSON."""
+    names = example_names(form_id)
+    if not names:
+        raise InvalidInput(f"no example answers are shipped for form '{form_id}'")
+    if name is not None and name not in names:
+        raise InvalidInput(f"no example '{name}' for form '{form_id}' (examples: {', '.join(names)})")
+    echo_json(example_answers(form_id, name or names[0]))
 
 
 @forms.command("lint")
@@ -99,10 +119,10 @@ def _question_line(question: Question) -> str:
     return f"  {question.id} ({question.type}{options}) — {question.label} ({when})"
 
 
-def form_markdown(form: FormDefinition) -> str:
-    """One Markdown table per section: id, type, when it is asked, the question."""
+def form_markdown(form: FormDefinition, section_id: str | None = None) -> str:
+    """One Markdown table per section (or just ``section_id``): id, type, when it is asked, the question."""
     out: list[str] = []
-    for section in form.sections:
+    for section in (s for s in form.sections if section_id in (None, s.id)):
         shown = f" — shown if `{section.show_if.source}`" if section.show_if else ""
         out += [
             f"#### Section `{section.id}`: {section.title}{shown}",

@@ -34,7 +34,7 @@ def review_years(environ: Mapping[str, str] = os.environ) -> int:
     raw = environ.get(REVIEW_YEARS_VARIABLE, "").strip()
     if not raw:
         return DEFAULT_REVIEW_YEARS
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 100:
         raise ValueError(f"{REVIEW_YEARS_VARIABLE} must be a whole number of years from 1 to 100, not {raw!r}")
     return int(raw)
 

@@ -193,6 +193,16 @@ def test_document_naming_another_form_is_never_checked_against_this_one(cli, wri
     one_line_error(cli("check", CORE_FORM, write_json(envelope)), "csods-disclosure", CORE_FORM)
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [({"created_by": "case system"}, "created_by"), ({"answers": ["not", "an", "object"]}, "answers")],
+    ids=["unexpected-key", "answers-not-an-object"],
+)
+def test_malformed_envelope_for_this_form_exit_2(cli, write_json, one_line_error, change, expected):
+    envelope = {"form": CORE_FORM, "plugins": [], "answers": answers_of(SCENARIO_01), **change}
+    one_line_error(cli("check", CORE_FORM, write_json(envelope)), expected)
+
+
 def test_envelope_plugins_must_be_a_list_of_names(cli, write_json, one_line_error):
     path = write_json({"form": CORE_FORM, "plugins": "liverpool", "answers": answers_of(SCENARIO_01)})
     one_line_error(cli("check", CORE_FORM, path), "plugins")

@@ -189,7 +189,7 @@ def test_engine_with_liverpool(liverpool):
     assert info.enabled is True
     assert info.origin == "built-in (opt-in)"
     assert info.module == MODULE
-    assert HOOKS <= set(info.hooks)
+    assert set(info.hooks) >= HOOKS
     assert {"forms", "england"} <= set(liverpool.plugin_names)  # the built-ins stay on
 
 
@@ -202,7 +202,7 @@ def test_plugins_list_shows_liverpool_disabled_by_default(cli):
     assert row["enabled"] is False
     assert row["origin"] == "built-in (opt-in)"
     assert row["module"] == MODULE
-    assert HOOKS <= set(row["hooks"])
+    assert set(row["hooks"]) >= HOOKS
     text = cli("plugins", "list").out
     line = next(line for line in text.splitlines() if line.split()[0] == "liverpool")
     assert "disabled" in line.split()

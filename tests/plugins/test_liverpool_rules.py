@@ -146,9 +146,7 @@ def as_dicts(evaluation: Evaluation, *, national_only: bool = False) -> list[dic
     """The findings as sorted dicts; ``national_only`` leaves out the Liverpool rules' findings and the
     engine's answer errors on Liverpool questions (what the plugin adds)."""
     rows = [
-        f.to_dict()
-        for f in evaluation.findings
-        if not (national_only and (f.plugin == "liverpool" or f.field in LIVERPOOL_IDS))
+        f.to_dict() for f in evaluation.findings if not (national_only and (f.plugin == "liverpool" or f.field in LIVERPOOL_IDS))
     ]
     return sorted(rows, key=lambda d: json.dumps(d, sort_keys=True))
 
@@ -351,7 +349,11 @@ def test_ehat_reference_at_its_limit_is_accepted(liverpool, base_answers):
 
 @pytest.mark.parametrize(
     "variant",
-    [pytest.param(WITHOUT_CONSENT, id="not-sought"), pytest.param(REFUSED, id="refused"), pytest.param(NOT_EXPLICIT, id="not-explicit")],
+    [
+        pytest.param(WITHOUT_CONSENT, id="not-sought"),
+        pytest.param(REFUSED, id="refused"),
+        pytest.param(NOT_EXPLICIT, id="not-explicit"),
+    ],
 )
 def test_liv_1_fires_when_sharing_without_consent_in_early_help(liverpool, base_answers, variant):
     evaluation = liverpool.evaluate(CORE_FORM, changed(base_answers, variant))
@@ -547,7 +549,9 @@ def test_isd_findings_unchanged_in_a_wellbeing_case_without_local_answers(liverp
     [
         pytest.param({**WITH_CONSENT, "subject_roles": ["child", "parent_carer"]}, {"ISD-26"}, id="ISD-26"),
         pytest.param({**WITHOUT_CONSENT, "checks_confirmed": ["necessary", "relevant"]}, {"ISD-7"}, id="ISD-7"),
-        pytest.param({**WITHOUT_CONSENT, "minimum_necessary": False, "share_method": "letter"}, {"ISD-8", "ISD-19"}, id="ISD-8-19"),
+        pytest.param(
+            {**WITHOUT_CONSENT, "minimum_necessary": False, "share_method": "letter"}, {"ISD-8", "ISD-19"}, id="ISD-8-19"
+        ),
         pytest.param({**NOT_EXPLICIT, "article8_justification": None}, {"ISD-10"}, id="ISD-10"),
         pytest.param({**REFUSED, "consent_override_reason": None}, {"ISD-9"}, id="ISD-9"),
         pytest.param({**WITHOUT_CONSENT, "urgency": "immediate"}, {"ISD-17"}, id="ISD-17"),
@@ -555,13 +559,17 @@ def test_isd_findings_unchanged_in_a_wellbeing_case_without_local_answers(liverp
         pytest.param({**REFUSED, "special_category_condition": "explicit_consent"}, {"ISD-23"}, id="ISD-23"),
         pytest.param({**WITH_CONSENT, "art6_basis": "consent"}, {"ISD-15"}, id="ISD-15"),
         pytest.param(
-            {**WITH_CONSENT, "special_category_condition": "sch1_para18_safeguarding", "substantial_public_interest": "Child wellbeing.",
-             "appropriate_policy_document": "APD v3"},
+            {
+                **WITH_CONSENT,
+                "special_category_condition": "sch1_para18_safeguarding",
+                "substantial_public_interest": "Child wellbeing.",
+                "appropriate_policy_document": "APD v3",
+            },
             {"ISD-4"},
             id="ISD-4",
         ),
     ],
-)  # fmt: skip
+)
 def test_national_rules_fire_alongside_liverpool(liverpool, national, base_answers, variant, national_rules):
     answers = changed(base_answers, variant)
     local = liverpool.evaluate(CORE_FORM, answers)
@@ -624,8 +632,9 @@ def test_every_worked_scenario_keeps_its_national_findings_with_the_plugin_on(li
     roles=st.sampled_from([["child"], ["child", "parent_carer"], ["parent_carer"]]),
     concern=st.sampled_from(["wellbeing_support", "wellbeing_support", "significant_harm"]),
 )
-def test_property_liverpool_only_adds_findings(liverpool, national, base_answers, consent, explicit, decision, episode, on_file,
-                                               views, roles, concern):  # fmt: skip
+def test_property_liverpool_only_adds_findings(
+    liverpool, national, base_answers, consent, explicit, decision, episode, on_file, views, roles, concern
+):
     if consent == "not_sought":
         answers = changed(base_answers, WITHOUT_CONSENT)
     else:

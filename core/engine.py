@@ -140,6 +140,15 @@ class Engine:
         findings.sort(key=lambda f: _report_order(f, compiled))
         return Evaluation(form.id, form.version, tuple(findings), outcome)
 
+    def shape_findings(self, form_id: str, answers: Any, *, version: int | None = None) -> list[Finding]:
+        """Shape checks only (keys, types, option codes, limits) — what a draft must pass. Visibility
+        and required-ness are not checked: a draft may be incomplete."""
+        compiled = self.forms.get(form_id, version)
+        if not isinstance(answers, Mapping):
+            return [Finding("type", "error", None, "The answers must be a JSON object keyed by question id.", plugin=ENGINE)]
+        checked = check_answers(compiled.definition, compiled.schema, _string_keys(answers))
+        return sorted(checked.findings.values(), key=lambda f: _report_order(f, compiled))
+
     def _rule_findings(self, form: FormDefinition, answers: Mapping[str, Any], context: CheckContext) -> list[Finding]:
         found: list[Finding] = []
         for plugin, result, error in call_each(self._validators, form=form, answers=answers, context=context):

@@ -11,15 +11,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN_IN_CORE = ("flask", "lxml", "click", "werkzeug", "jinja2", "sqlalchemy")
+FORBIDDEN_IN_CORE = ("flask", "lxml", "click", "werkzeug", "jinja2")
+#: Persistence: only these parts of the core may use SQLAlchemy and Alembic.
+STORAGE_MODULES = ("core/store/", "core/drafts.py", "core/retention.py")
+CHECKING_ONLY = FORBIDDEN_IN_CORE + ("sqlalchemy", "alembic")
 
 
-def test_importing_the_core_loads_no_adapter_library() -> None:
+def test_checking_answers_loads_no_adapter_or_database_library() -> None:
     code = (
         "import sys, sharewise.core, sharewise.core.engine, sharewise.forms, sharewise.plugins.england\n"
         "from sharewise.core import Engine\n"
         "Engine().evaluate('information-sharing-decision', {})\n"
-        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN_IN_CORE!r}))"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {CHECKING_ONLY!r}))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
@@ -52,6 +55,13 @@ def test_plugins_import_only_the_core(path: Path) -> None:
 def test_core_modules_import_no_adapter(path: Path) -> None:
     bad = {name for name in _imports(path) if name.split(".")[0] in FORBIDDEN_IN_CORE or name.startswith("sharewise.adapters")}
     assert bad == set()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "core").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_storage_modules_use_the_database_libraries(path: Path) -> None:
+    relative = str(path.relative_to(ROOT))
+    database = {name for name in _imports(path) if name.split(".")[0] in ("sqlalchemy", "alembic")}
+    assert not database or relative.startswith(STORAGE_MODULES), f"{relative} imports {sorted(database)}"
 
 
 def test_imports_always_say_sharewise() -> None:

@@ -11,7 +11,18 @@ import sys
 
 import click
 
-from sharewise.adapters.cli import check_cmd, forms_cmd, plugins_cmd, rules_cmd
+from sharewise.adapters.cli import (
+    audit_cmd,
+    check_cmd,
+    db_cmd,
+    drafts_cmd,
+    forms_cmd,
+    plugins_cmd,
+    records_cmd,
+    retention_cmd,
+    rules_cmd,
+    submit_cmd,
+)
 from sharewise.core.errors import FormDefinitionError, SharewiseError
 from sharewise.core.plugins import sharewise_version
 
@@ -20,14 +31,27 @@ USAGE_ERROR = 2
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(sharewise_version(), prog_name="sharewise")
-def cli() -> None:
+@click.option(
+    "--database",
+    metavar="URL",
+    help="Database URL or SQLite file (default: SHAREWISE_DATABASE_URL, else ./sharewise.db).",
+)
+@click.pass_context
+def cli(context: click.Context, database: str | None) -> None:
     """Check information-sharing decisions against the law, and record them."""
+    context.obj = {"database": database}
 
 
 cli.add_command(check_cmd.check)
 cli.add_command(forms_cmd.forms)
 cli.add_command(plugins_cmd.plugins)
 cli.add_command(rules_cmd.rules)
+cli.add_command(submit_cmd.submit)
+cli.add_command(records_cmd.records)
+cli.add_command(drafts_cmd.drafts)
+cli.add_command(audit_cmd.audit)
+cli.add_command(retention_cmd.retention)
+cli.add_command(db_cmd.db)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import json
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sharewise.core.engine import Engine
 from sharewise.core.plugins import plugins_from_env
+
+if TYPE_CHECKING:
+    from sharewise.core.store import Store
+
+ACTOR_VARIABLE = "SHAREWISE_ACTOR"
 
 plugin_option = click.option(
     "--plugin",
@@ -36,3 +43,34 @@ def echo_json(data: Any) -> None:
     except UnicodeEncodeError:
         text = json.dumps(data, indent=2, ensure_ascii=True)
     click.echo(text)
+
+
+def open_store() -> Store:
+    """The store for this command: ``--database``, else ``SHAREWISE_DATABASE_URL``, else ./sharewise.db."""
+    from sharewise.core.store import Store
+
+    context = click.get_current_context()
+    return Store((context.find_root().obj or {}).get("database"))
+
+
+def actor() -> str:
+    """Who is acting, for the audit log: ``SHAREWISE_ACTOR``, else the operating-system user."""
+    try:
+        fallback = getpass.getuser()
+    except (KeyError, OSError):
+        fallback = "unknown"
+    return os.environ.get(ACTOR_VARIABLE, "").strip() or fallback
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def read_json_file(path: str) -> Any:
+    """A JSON document from ``path`` (``-`` for standard input), read strictly."""
+    from sharewise.adapters.cli.check_cmd import read_answers
+    from sharewise.core import strict_json
+
+    source = "standard input" if path == "-" else path
+    return strict_json.loads(read_answers(path), source=source)

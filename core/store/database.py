@@ -1,0 +1,101 @@
+"""Connecting to the database: URL resolution, SQLite settings, and turning driver errors into
+one clear ``StoreError`` line (never a traceback)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from sharewise.core.errors import SharewiseError
+
+ENV_VARIABLE = "SHAREWISE_DATABASE_URL"
+DEFAULT_URL = "sqlite:///sharewise.db"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(SharewiseError):
+    """The database cannot be reached, is busy, or is not set up for this version of sharewise."""
+
+
+def database_url(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The database to use: ``explicit`` (``--database``), else ``SHAREWISE_DATABASE_URL``, else a
+    SQLite file ``sharewise.db`` in the working directory. A bare path means a SQLite file."""
+    url = explicit or environ.get(ENV_VARIABLE) or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def masked(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
+
+
+def connect(url: str) -> Engine:
+    """A SQLAlchemy engine for ``url``; SQLite files get WAL, full sync, foreign keys, a busy
+    timeout, and ``BEGIN IMMEDIATE`` for write transactions (so writers queue instead of deadlocking)."""
+    try:
+        engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"cannot use the database URL {masked(url)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("sharewise_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.contextmanager
+def translated_errors(url: str) -> Iterator[None]:
+    """Turn driver errors into a ``StoreError`` with one line an operator can act on."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreError(_operational_message(url, exc)) from None
+    except DBAPIError as exc:
+        raise StoreError(f"the database at {masked(url)} refused the operation: {_first_line(exc.orig)}") from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database problem at {masked(url)}: {_first_line(exc)}") from None
+
+
+def _operational_message(url: str, exc: OperationalError) -> str:
+    text = _first_line(exc.orig)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"the database {masked(url)} is busy (locked by another process); try again shortly"
+    if "unable to open" in lowered:
+        return f"cannot open the database file {masked(url)}: check the path exists and is writable"
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return f"the database {masked(url)} is not set up: run `sharewise db upgrade`"
+    return f"cannot use the database at {masked(url)}: {text}"
+
+
+def _first_line(error: object) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

@@ -1,0 +1,1 @@
+"""Alembic migrations for the sharewise schema (run with ``sharewise db upgrade``)."""

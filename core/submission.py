@@ -1,0 +1,245 @@
+"""Turning checked answers into decision records: submit, amend, idempotency.
+
+Only answers without error findings become a record, and every warning must be acknowledged by
+its rule id. The record and its audit entry are written in one transaction: a process killed
+mid-submit leaves both or neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sharewise.core.canonical import content_hash
+from sharewise.core.dates import add_years
+from sharewise.core.engine import Engine, Evaluation
+from sharewise.core.errors import SharewiseError
+from sharewise.core.record import Record
+from sharewise.core.store import audit
+from sharewise.core.store.rows import iso_utc
+from sharewise.core.store.store import Store
+
+#: Used only when no enabled plugin implements ``sharewise_retention``.
+FALLBACK_RETENTION = ("unclassified", 6)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, time-zone aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class SubmissionRefused(SharewiseError):
+    """The answers cannot become a record yet: errors to fix, or warnings to acknowledge."""
+
+    def __init__(
+        self, message: str, evaluation: Evaluation, *, unacknowledged: Iterable[str] = (), unexpected: Iterable[str] = ()
+    ) -> None:
+        super().__init__(message)
+        self.evaluation = evaluation
+        self.unacknowledged = list(unacknowledged)
+        self.unexpected = list(unexpected)
+
+
+class IdempotencyConflict(SharewiseError):
+    """An idempotency key was used again for a different submission."""
+
+
+class AmendmentRefused(SharewiseError):
+    """The record cannot be amended as asked (already amended, or disposed of)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A stored record, and whether it was an earlier submission returned again for its idempotency key."""
+
+    record: Record
+    replayed: bool = False
+
+
+class Recorder:
+    """Checks answers with an ``Engine`` and stores the records in a ``Store``."""
+
+    def __init__(self, engine: Engine, store: Store, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+
+    def submit(
+        self,
+        form_id: str,
+        answers: Any,
+        *,
+        acknowledged: Iterable[str] = (),
+        idempotency_key: str | None = None,
+        author: Mapping[str, Any] | None = None,
+        host: str = "local",
+        context: Mapping[str, Any] | None = None,
+        version: int | None = None,
+        supersedes: Record | None = None,
+        reason: str | None = None,
+    ) -> Submitted:
+        """Check and store a decision; raise ``SubmissionRefused`` naming what stops it."""
+        acknowledged = sorted(set(acknowledged))
+        request = {
+            "form_id": form_id,
+            "version": version,
+            "answers": answers,
+            "acknowledged": acknowledged,
+            "context": dict(context or {}),
+            "supersedes": supersedes.id if supersedes else None,
+            "reason": reason,
+        }
+        request_hash = content_hash(request)
+        if idempotency_key is not None:
+            with self.store.reading() as connection:
+                earlier = self.store.find_idempotent(connection, host, idempotency_key)
+            if earlier is not None:
+                return _replay(earlier, request_hash, idempotency_key)
+        now = self.clock()
+        evaluation = self.engine.evaluate(form_id, answers, version=version, host=context, today=now.date())
+        warnings = _check_acknowledgements(evaluation, acknowledged)
+        record = self._record(
+            evaluation, answers, warnings, acknowledged, author, host, context, now, supersedes, reason, idempotency_key
+        )
+        with self.store.writing() as connection:
+            self.store.lock_for_append(connection)
+            if idempotency_key is not None:
+                earlier = self.store.find_idempotent(connection, host, idempotency_key)
+                if earlier is not None:
+                    return _replay(earlier, request_hash, idempotency_key)
+            if supersedes is not None:
+                _check_still_latest(self.store, connection, supersedes)
+            entry = audit.append(
+                connection,
+                "amended" if supersedes else "created",
+                record_id=record.id,
+                actor=str(record.author.get("id") or record.author.get("name") or host),
+                detail={
+                    "record_hash": record.content_hash,
+                    "form_id": record.form_id,
+                    "form_version": record.form_version,
+                    "supersedes": record.supersedes,
+                },
+                at=now,
+            )
+            stored = Record(**{**record.__dict__, "created_seq": entry.seq})
+            self.store.insert_record(connection, stored, request_hash)
+        return Submitted(stored)
+
+    def amend(
+        self,
+        record_id: str,
+        answers: Any,
+        *,
+        reason: str,
+        acknowledged: Iterable[str] = (),
+        idempotency_key: str | None = None,
+        author: Mapping[str, Any] | None = None,
+        host: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> Submitted:
+        """Correct a record: a new record superseding it, with a reason; both stay readable."""
+        if not reason or not reason.strip():
+            raise AmendmentRefused("an amendment needs a reason: say what was wrong and what changed")
+        original = self.store.get(record_id, host=host)
+        if original.disposal is not None:
+            raise AmendmentRefused(f"record {record_id} has been disposed of under retention and cannot be amended")
+        if original.superseded_by is not None:
+            raise AmendmentRefused(
+                f"record {record_id} has already been amended: amend the latest version, {original.superseded_by}"
+            )
+        return self.submit(
+            original.form_id,
+            answers,
+            acknowledged=acknowledged,
+            idempotency_key=idempotency_key,
+            author=author,
+            host=original.host,
+            context=context if context is not None else original.context,
+            version=original.form_version,
+            supersedes=original,
+            reason=reason.strip(),
+        )
+
+    def _record(
+        self,
+        evaluation: Evaluation,
+        answers: Mapping[str, Any],
+        warnings: list[str],
+        acknowledged: list[str],
+        author: Mapping[str, Any] | None,
+        host: str,
+        context: Mapping[str, Any] | None,
+        now: dt.datetime,
+        supersedes: Record | None,
+        reason: str | None,
+        idempotency_key: str | None,
+    ) -> Record:
+        retention = evaluation.outcome.get("retention") or {
+            "class": FALLBACK_RETENTION[0],
+            "review_on": add_years(now.date(), FALLBACK_RETENTION[1]).isoformat(),
+        }
+        record = Record(
+            id=str(uuid.uuid4()),
+            form_id=evaluation.form_id,
+            form_version=evaluation.form_version,
+            answers=dict(answers),
+            findings=[finding.to_dict() for finding in evaluation.findings],
+            acknowledged_warnings=acknowledged,
+            outcome=dict(evaluation.outcome),
+            plugins={info.name: info.version for info in self.engine.plugins},
+            author=dict(author or {}),
+            host=host,
+            context=dict(context or {}),
+            created_at=iso_utc(now),
+            review_required=bool(warnings),
+            retention_class=retention["class"],
+            review_on=retention["review_on"],
+            supersedes=supersedes.id if supersedes else None,
+            amendment_reason=reason,
+            idempotency_key=idempotency_key,
+        )
+        return Record(**{**record.__dict__, "content_hash": record.compute_hash()})
+
+
+def _check_acknowledgements(evaluation: Evaluation, acknowledged: list[str]) -> list[str]:
+    """The warning rule ids; refuse if there are errors, unacknowledged warnings, or acknowledgements of
+    warnings that are not there."""
+    if not evaluation.valid:
+        errors = evaluation.by_severity("error")
+        raise SubmissionRefused(f"the answers have {len(errors)} error{'s' if len(errors) != 1 else ''} to correct", evaluation)
+    warnings = list(dict.fromkeys(f.rule for f in evaluation.by_severity("warning")))
+    missing = [rule for rule in warnings if rule not in acknowledged]
+    unexpected = [rule for rule in acknowledged if rule not in warnings]
+    if missing:
+        raise SubmissionRefused(
+            f"acknowledge each warning before submitting: {', '.join(missing)}",
+            evaluation,
+            unacknowledged=missing,
+            unexpected=unexpected,
+        )
+    if unexpected:
+        raise SubmissionRefused(
+            f"these acknowledged rules gave no warning on these answers: {', '.join(unexpected)}",
+            evaluation,
+            unexpected=unexpected,
+        )
+    return warnings
+
+
+def _replay(earlier: tuple[Record, str | None], request_hash: str, key: str) -> Submitted:
+    record, earlier_hash = earlier
+    if earlier_hash != request_hash:
+        raise IdempotencyConflict(f"idempotency key '{key}' was already used for a different submission (record {record.id})")
+    return Submitted(record, replayed=True)
+
+
+def _check_still_latest(store: Store, connection: Any, original: Record) -> None:
+    current = store.get(original.id, connection=connection)
+    if current.superseded_by is not None:
+        raise AmendmentRefused(
+            f"record {original.id} has already been amended: amend the latest version, {current.superseded_by}"
+        )

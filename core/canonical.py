@@ -11,17 +11,12 @@ GENESIS_HASH = "0" * 64
 
 
 def canonical_json(value: Any) -> bytes:
-    """UTF-8 JSON with sorted keys and no insignificant white space (stable across runs and databases)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    """ASCII JSON (other characters as ``\\u`` escapes) with sorted keys and no insignificant white
+    space: stable across runs and databases, and defined for any string — even one holding a broken
+    (lone surrogate) character."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 def content_hash(value: Any) -> str:
     """``sha256`` of the canonical JSON of ``value``, as 64 hex digits."""
     return hashlib.sha256(canonical_json(value)).hexdigest()
-
-
-def chained_hash(prev_hash: str, entry: Any) -> str:
-    """``sha256(prev_hash ‖ canonical JSON of entry)``: one link of the audit chain."""
-    digest = hashlib.sha256(prev_hash.encode("ascii"))
-    digest.update(canonical_json(entry))
-    return digest.hexdigest()

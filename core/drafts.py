@@ -105,6 +105,7 @@ class Drafts:
         now = self.clock()
         expires = now + dt.timedelta(days=self.days)
         with self.store.writing() as connection:
+            existing = None if draft_id is None else self._get(connection, draft_id, host, now)
             connection.execute(delete(drafts).where(drafts.c.expires_at < now))
             if draft_id is None:
                 draft_id = str(uuid.uuid4())
@@ -123,7 +124,7 @@ class Drafts:
                     )
                 )
             else:
-                existing = self._get(connection, draft_id, host, now)
+                assert existing is not None
                 if existing.form_id != form.id:
                     raise InvalidInput(f"draft {draft_id} is for form '{existing.form_id}', not '{form.id}'")
                 values: dict[str, Any] = {"answers": dict(answers), "updated_at": now, "expires_at": expires}

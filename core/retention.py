@@ -7,8 +7,8 @@ e.g. ``early_help=delete,safeguarding-decision=review``):
 - ``review`` (the default for every class): a person decides — keep it until a later date, or
   dispose of it (``sharewise retention review``). Nothing is destroyed without that decision.
 - ``delete``: the record is removed; its "purged" audit entry keeps its id, class and hash.
-- ``anonymise``: free text, numbers, dates, the author and the case context are removed; the
-  coded answers (choices, yes/no) and the outcome stay for statistics.
+- ``anonymise``: free text (answers and any amendment reason), numbers, dates, the author and the
+  case context are removed; the coded answers (choices, yes/no) and the outcome stay for statistics.
 
 A record under legal hold is never disposed of. Every disposal and review is audited.
 """
@@ -216,7 +216,7 @@ class Retention:
                 connection.execute(
                     update(records)
                     .where(records.c.id == record_id)
-                    .values(answers=dict(remaining.answers), context={}, author={}, disposal="anonymised")
+                    .values(answers=dict(remaining.answers), context={}, author={}, amendment_reason=None, disposal="anonymised")
                 )
                 detail["remaining_hash"] = remaining.compute_hash()
             audit.append(connection, "purged", record_id=record_id, actor=actor, detail=detail, at=now)
@@ -227,7 +227,7 @@ class Retention:
         except UnknownFormError:
             types = {}
         kept = {key: value for key, value in record.answers.items() if types.get(key) in KEPT_WHEN_ANONYMISED}
-        return replace(record, answers=kept, context={}, author={})
+        return replace(record, answers=kept, context={}, author={}, amendment_reason=None)
 
 
 def _as_date(value: Any) -> dt.date:

@@ -16,12 +16,15 @@ from typing import Any
 from sharewise.core.canonical import content_hash
 from sharewise.core.dates import add_years
 from sharewise.core.engine import Engine, Evaluation
-from sharewise.core.errors import SharewiseError
+from sharewise.core.errors import InvalidInput, SharewiseError
 from sharewise.core.record import Record
 from sharewise.core.store import audit
+from sharewise.core.store.audit import ACTOR_LIMIT
 from sharewise.core.store.rows import iso_utc
 from sharewise.core.store.store import Store
 
+KEY_LIMIT = 200
+HOST_LIMIT = 100
 #: Used only when no enabled plugin implements ``sharewise_retention``.
 FALLBACK_RETENTION = ("unclassified", 6)
 
@@ -82,6 +85,9 @@ class Recorder:
         reason: str | None = None,
     ) -> Submitted:
         """Check and store a decision; raise ``SubmissionRefused`` naming what stops it."""
+        _bounded("idempotency key", idempotency_key, KEY_LIMIT)
+        _bounded("host name", host, HOST_LIMIT)
+        _bounded("author id", (author or {}).get("id"), ACTOR_LIMIT)
         acknowledged = sorted(set(acknowledged))
         request = {
             "form_id": form_id,
@@ -148,9 +154,8 @@ class Recorder:
         if original.disposal is not None:
             raise AmendmentRefused(f"record {record_id} has been disposed of under retention and cannot be amended")
         if original.superseded_by is not None:
-            raise AmendmentRefused(
-                f"record {record_id} has already been amended: amend the latest version, {original.superseded_by}"
-            )
+            latest = self.store.chain(record_id, host=host)[-1].id
+            raise AmendmentRefused(f"record {record_id} has already been amended: amend the latest version, {latest}")
         return self.submit(
             original.form_id,
             answers,
@@ -239,7 +244,13 @@ def _replay(earlier: tuple[Record, str | None], request_hash: str, key: str) -> 
 
 def _check_still_latest(store: Store, connection: Any, original: Record) -> None:
     current = store.get(original.id, connection=connection)
-    if current.superseded_by is not None:
-        raise AmendmentRefused(
-            f"record {original.id} has already been amended: amend the latest version, {current.superseded_by}"
-        )
+    while current.superseded_by is not None:
+        current = store.get(current.superseded_by, connection=connection)
+    if current.id != original.id:
+        raise AmendmentRefused(f"record {original.id} has already been amended: amend the latest version, {current.id}")
+
+
+def _bounded(what: str, value: Any, limit: int) -> None:
+    """Refuse a value the database could not store, naming it."""
+    if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= limit):
+        raise InvalidInput(f"the {what} must be text of 1 to {limit} characters")

@@ -11,25 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from answer_sets import changed
+from forms_md_tables import CORE_FORM
+from scenario_files import SCENARIO_01
 
 from sharewise.core import Engine, Evaluation
 
 POSTGRES_VARIABLE = "SHAREWISE_TEST_POSTGRES_URL"
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_VARIABLE) else [])
-
-DATA = Path(__file__).parent / "data"
-SCENARIOS = DATA / "scenarios"
-CORE_FORM = "information-sharing-decision"
-
-
-def load_scenarios() -> list[dict[str, Any]]:
-    """Every worked scenario in tests/data/scenarios, with its file name."""
-    found = []
-    for path in sorted(SCENARIOS.glob("*.json")):
-        scenario = json.loads(path.read_text(encoding="utf-8"))
-        scenario["file"] = path.name
-        found.append(scenario)
-    return found
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +29,7 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="session")
 def _base_answers() -> dict[str, Any]:
-    return json.loads((SCENARIOS / "01-gp-shares-without-consent-child-at-risk.json").read_text())["answers"]
+    return json.loads(SCENARIO_01.read_text(encoding="utf-8"))["answers"]
 
 
 @pytest.fixture
@@ -57,13 +46,7 @@ def check(engine: Engine, base_answers: dict[str, Any]) -> Callable[..., Evaluat
     """
 
     def run(**changes: Any) -> Evaluation:
-        answers = dict(base_answers)
-        for key, value in changes.items():
-            if value is None:
-                answers.pop(key, None)
-            else:
-                answers[key] = value
-        return engine.evaluate(CORE_FORM, answers)
+        return engine.evaluate(CORE_FORM, changed(base_answers, changes))
 
     return run
 

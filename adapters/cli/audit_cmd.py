@@ -42,6 +42,4 @@ def log(record_id: str | None, limit: int, as_json: bool) -> None:
         echo_json([entry.to_dict() for entry in entries])
         return
     for entry in entries:
-        click.echo(
-            f"{entry.seq:>8}  {entry.at.isoformat(timespec='seconds')}  {entry.action:<9} {entry.record_id or '-'}  {entry.actor}"
-        )
+        click.echo(f"{entry.seq:>8}  {entry.at[:19]}  {entry.action:<9} {entry.record_id or '-'}  {entry.actor}")

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from sharewise.adapters.cli.check_cmd import unwrap
 from sharewise.adapters.cli.options import (
     actor,
     echo_json,
@@ -38,11 +39,15 @@ def drafts() -> None:
 @json_option
 @plugin_option
 def save(form_id: str, answers_path: str, draft_id: str | None, as_json: bool, plugins: tuple[str, ...]) -> None:
-    """Save answers as a draft (shape checks only: they may be incomplete)."""
+    """Save answers as a draft (shape checks only: they may be incomplete).
+
+    ANSWERS.json holds the answers, or an envelope {"form", "plugins", "answers", ...}.
+    """
+    source = "standard input" if answers_path == "-" else answers_path
+    answers, envelope_plugins = unwrap(read_json_file(answers_path), form_id, source)
+    engine = make_engine([*plugins, *envelope_plugins])
     try:
-        draft = _drafts(make_engine(plugins)).save(
-            form_id, read_json_file(answers_path), draft_id=draft_id, author={"id": actor()}
-        )
+        draft = _drafts(engine).save(form_id, answers, draft_id=draft_id, author={"id": actor()})
     except DraftRefused as refused:
         if as_json:
             echo_json({"saved": False, "reason": str(refused), "findings": [f.to_dict() for f in refused.findings]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sharewise.adapters.cli.check_cmd import unwrap
 from sharewise.adapters.cli.options import (
     actor,
     echo_json,
@@ -79,10 +80,16 @@ def amend_record(
     as_json: bool,
     plugins: tuple[str, ...],
 ) -> None:
-    """Correct a record: a new record superseding it, with a reason. Both stay readable."""
-    answers = read_json_file(answers_path)
-    engine = make_engine(plugins)
-    recorder = Recorder(engine, open_store(), clock=utcnow)
+    """Correct a record: a new record superseding it, with a reason. Both stay readable.
+
+    ANSWERS.json holds the corrected answers, or an envelope {"form", "plugins", "answers", ...}.
+    """
+    store = open_store()
+    original = store.get(record_id)
+    source = "standard input" if answers_path == "-" else answers_path
+    answers, envelope_plugins = unwrap(read_json_file(answers_path), original.form_id, source)
+    engine = make_engine([*plugins, *envelope_plugins])
+    recorder = Recorder(engine, store, clock=utcnow)
     run_submission(
         lambda: recorder.amend(
             record_id, answers, reason=reason, acknowledged=acknowledged, idempotency_key=idempotency_key, author={"id": actor()}

@@ -85,7 +85,7 @@ audit_log = Table(
     Column("action", String(20), nullable=False),
     Column("record_id", String(36), nullable=True),
     Column("actor", String(200), nullable=False),
-    Column("detail", Json, nullable=False),
+    Column("body", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_log_record_id", "record_id"),

@@ -241,7 +241,7 @@ class Store:
             report = audit.walk_chain(connection)
             if report.problem:
                 return Verification(report.count, 0, report.head_hash, report.problem)
-            checked, problem = _check_records(connection, report.record_hashes or {}, report.disposed or {})
+            checked, problem = _check_records(connection, report.record_hashes, report.disposed)
         return Verification(report.count, checked, report.head_hash, problem)
 
     def count(self) -> int:
@@ -272,6 +272,6 @@ def _check_records(connection: Connection, expected: dict[str, str], disposed: d
         if not intact:
             return checked, f"record {record.id} has been altered: its content no longer matches the hash in the audit log"
     for record_id in expected:
-        if record_id not in seen and record_id not in disposed:
-            return checked, f"record {record_id} is missing: it was deleted without a 'purged' entry"
+        if record_id not in seen and disposed.get(record_id, "not disposed") is not None:
+            return checked, f"record {record_id} is missing: it was deleted without a 'purged' entry saying so"
     return checked, None

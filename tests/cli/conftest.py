@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
 import textwrap
 import uuid
@@ -16,36 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runs import SCRIPT, Result, assert_one_line_error, run_main, run_script
 
-from sharewise.adapters.cli import main
 from sharewise.adapters.cli import options as cli_options
 from sharewise.core import Engine
 
-TESTS = Path(__file__).resolve().parent.parent
-SCENARIOS = TESTS / "data" / "scenarios"
-CORE_FORM = "information-sharing-decision"
-SCENARIO_01 = SCENARIOS / "01-gp-shares-without-consent-child-at-risk.json"
-SCENARIO_02 = SCENARIOS / "02-consent-not-sought-without-reason.json"
-SCRIPT = Path(sys.executable).parent / "sharewise"
 ENV_VARIABLES = ("SHAREWISE_PLUGINS", "SHAREWISE_DEBUG")
-
-
-@dataclass(frozen=True)
-class Result:
-    """What one run of the command line produced."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        """Standard output parsed as one JSON document."""
-        return json.loads(self.out)
-
-    @property
-    def err_lines(self) -> list[str]:
-        """Non-blank lines of standard error."""
-        return [line for line in self.err.splitlines() if line.strip()]
 
 
 @pytest.fixture(autouse=True)
@@ -82,17 +56,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     def run(*args: str | Path, stdin: bytes | None = None) -> Result:
         if stdin is not None:
             monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        capsys.readouterr()  # drop anything printed before this run
-        code: int | str | None
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code
-        else:  # pragma: no cover - main must always exit
-            pytest.fail("main() returned without calling sys.exit")
-        captured = capsys.readouterr()
-        assert isinstance(code, int), f"exit code should be an int, got {code!r}"
-        return Result(code, captured.out, captured.err)
+        return run_main(capsys, *args)
 
     return run
 
@@ -108,19 +72,7 @@ def script() -> Callable[..., Result]:
         env: dict[str, str] | None = None,
         pythonpath: Path | None = None,
     ) -> Result:
-        environment = {k: v for k, v in os.environ.items() if k not in ENV_VARIABLES}
-        environment.update(env or {})
-        if pythonpath is not None:
-            environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), environment.get("PYTHONPATH")]))
-        done = subprocess.run(
-            [str(SCRIPT), *map(str, args)],
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            env=environment,
-            timeout=60,
-            check=False,
-        )
-        return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+        return run_script(*args, cleared=ENV_VARIABLES, stdin=stdin, env=env, pythonpath=pythonpath)
 
     return run
 
@@ -238,16 +190,7 @@ def extension_plugin(make_plugin: Callable[[str], PluginPackage]) -> PluginPacka
     return make_plugin(EXTENSION_PLUGIN)
 
 
-def _assert_one_line_error(result: Result, *expected: str) -> None:
-    assert result.code == 2, f"expected exit code 2, got {result.code}; stderr: {result.err!r}"
-    assert "Traceback" not in result.err + result.out
-    assert result.out == "", f"nothing should be printed on stdout, got {result.out!r}"
-    assert len(result.err_lines) == 1, f"expected one line on stderr, got: {result.err!r}"
-    for text in expected:
-        assert text in result.err, f"{text!r} not in stderr {result.err!r}"
-
-
 @pytest.fixture
 def one_line_error() -> Callable[..., None]:
     """``one_line_error(result, "text", ...)``: exit 2, empty stdout, one stderr line holding each text, no traceback."""
-    return _assert_one_line_error
+    return assert_one_line_error

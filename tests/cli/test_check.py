@@ -10,11 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-CORE_FORM = "information-sharing-decision"
-SCENARIO_01 = SCENARIOS / "01-gp-shares-without-consent-child-at-risk.json"  # valid, shares without consent
-SCENARIO_02 = SCENARIOS / "02-consent-not-sought-without-reason.json"  # one error: consent_not_sought_reason
+from forms_md_tables import CORE_FORM
+from scenario_files import SCENARIO_01, SCENARIO_02, SCENARIOS
 
 TOP_KEYS = {"form", "valid", "findings", "outcome"}
 FINDING_KEYS = {"rule", "severity", "field", "message", "reference", "plugin"}

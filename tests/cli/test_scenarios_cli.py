@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scenario_files import SCENARIOS
 
 from sharewise.core import Engine, PluginError
 from sharewise.core.plugins import resolve
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
 SEVERITY_LISTS = {"errors_on": "error", "warnings_on": "warning", "advice_on": "advice"}
 

@@ -12,11 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from forms_md_tables import AGENCY_CODES, CORE_FORM, ENGINE_RULES
 
 from sharewise.core import Engine, Evaluation, Finding
-
-CORE_FORM = "information-sharing-decision"
-ENGINE_RULES = frozenset({"required", "hidden", "unknown", "type", "option", "duplicate", "limit"})
 
 # Signs that a message leaks Python internals rather than speaking to a practitioner.
 _LEAKS = re.compile(
@@ -135,20 +133,7 @@ def test_choice_non_string_is_a_type_error(engine: Engine, check: Callable[..., 
 
 
 def test_multi_accepts_every_code_once(check: Callable[..., Evaluation]) -> None:
-    every_agency = [
-        "children_social_care",
-        "adult_social_care",
-        "police",
-        "health_gp",
-        "health_other",
-        "education",
-        "probation",
-        "youth_justice",
-        "housing",
-        "local_authority_other",
-        "voluntary_sector",
-        "other",
-    ]
+    every_agency = list(AGENCY_CODES)
     assert_no_problems(check(proposed_recipients=every_agency))
 
 

@@ -20,6 +20,8 @@ from sharewise.core.formfiles import lint_paths, load_form
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 HEAD = "id: demo\nversion: 1\ntitle: Demo\n"
+#: The start of a body whose one section ``s`` holds the questions that follow.
+SECTION_S = "sections:\n  - id: s\n    title: S\n    questions:\n"
 #: The smallest well-formed body: one section with one question.
 ONE_QUESTION = "sections:\n  - {id: s, title: S, questions: [{id: q1, type: yes_no, label: Q1}]}\n"
 
@@ -32,6 +34,18 @@ def write(directory: Path, text: str, name: str = "form.yaml", head: bool = True
     return path
 
 
+def in_section_s(questions: str) -> str:
+    """A form body whose one section ``s`` (title ``S``) holds ``questions``: YAML list items, dedented here."""
+    return SECTION_S + textwrap.indent(textwrap.dedent(questions).lstrip("\n"), "      ")
+
+
+def one_question(qtype: str, *keys: str, qid: str = "q1", label: str = "Q1") -> str:
+    """A form body with one question, ``qid`` of type ``qtype`` labelled ``label``, in section ``s``; each of
+    ``keys`` is one more YAML line of the question (indented further to nest under the line before)."""
+    lines = [f"- id: {qid}", f"  type: {qtype}", f"  label: {label}", *(f"  {key}" for key in keys)]
+    return in_section_s("\n".join(lines) + "\n")
+
+
 def line_of(path: Path, marker: str) -> int:
     """The 1-based line of the only line of ``path`` containing ``marker``."""
     lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if marker in line]
@@ -42,6 +56,13 @@ def line_of(path: Path, marker: str) -> int:
 def lint(directory: Path, text: str, head: bool = True) -> tuple[Path, list[LintProblem]]:
     path = write(directory, text, head=head)
     return path, lint_paths([path])
+
+
+def problem_at(problems: list[LintProblem], line: int, where: str) -> LintProblem:
+    """The only problem, asserted to be on ``line`` at path ``where``."""
+    problem = only(problems)
+    assert (problem.line, problem.path) == (line, where)
+    return problem
 
 
 def places(problems: list[LintProblem]) -> set[tuple[int | None, str]]:
@@ -158,43 +179,27 @@ def test_definitions_can_be_used_in_conditions(tmp_path: Path) -> None:
 def test_cel_syntax_error(tmp_path: Path) -> None:
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: trigger
-                type: yes_no
-                label: Trigger
-              - id: agency
-                type: text
-                label: Agency
-                show_if: "trigger =="
-        """,
+        in_section_s(
+            """
+            - id: trigger
+              type: yes_no
+              label: Trigger
+            - id: agency
+              type: text
+              label: Agency
+              show_if: "trigger =="
+            """
+        ),
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "trigger =="), "sections[0].questions[1].show_if")
+    problem = problem_at(problems, line_of(path, "trigger =="), "sections[0].questions[1].show_if")
     assert problem.message.startswith("not a valid condition: ")
     assert "Syntax error" in problem.message
     assert "\n" not in problem.message  # one problem, one line of output
 
 
 def test_empty_condition(tmp_path: Path) -> None:
-    path, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: yes_no
-                label: Q1
-                required_if: "  "
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "required_if"), "sections[0].questions[0].required_if")
+    path, problems = lint(tmp_path, one_question("yes_no", 'required_if: "  "'))
+    problem = problem_at(problems, line_of(path, "required_if"), "sections[0].questions[0].required_if")
     assert problem.message == "not a valid condition: empty condition"
 
 
@@ -203,26 +208,24 @@ def test_condition_that_cannot_be_evaluated_with_typed_answers(tmp_path: Path) -
     # never be evaluated. The linter evaluates each condition with a sample answer of each type.
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: agency
-                type: text
-                label: Agency
-              - id: age
-                type: integer
-                label: Age
-              - id: notes
-                type: text
-                label: Notes
-                show_if: "'a' in agency"
-              - id: older
-                type: yes_no
-                label: Older?
-                show_if: "age > 'ten'"
-        """,
+        in_section_s(
+            """
+            - id: agency
+              type: text
+              label: Agency
+            - id: age
+              type: integer
+              label: Age
+            - id: notes
+              type: text
+              label: Notes
+              show_if: "'a' in agency"
+            - id: older
+              type: yes_no
+              label: Older?
+              show_if: "age > 'ten'"
+            """
+        ),
     )
     assert places(problems) == {
         (line_of(path, "'a' in agency"), "sections[0].questions[2].show_if"),
@@ -235,22 +238,19 @@ def test_condition_that_cannot_be_evaluated_with_typed_answers(tmp_path: Path) -
 def test_condition_must_give_true_or_false(tmp_path: Path) -> None:
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: age
-                type: integer
-                label: Age
-              - id: q2
-                type: yes_no
-                label: Q2
-                show_if: "age + 1"
-        """,
+        in_section_s(
+            """
+            - id: age
+              type: integer
+              label: Age
+            - id: q2
+              type: yes_no
+              label: Q2
+              show_if: "age + 1"
+            """
+        ),
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "age + 1"), "sections[0].questions[1].show_if")
+    problem = problem_at(problems, line_of(path, "age + 1"), "sections[0].questions[1].show_if")
     assert problem.message == "must give true or false, but gives int"
 
 
@@ -300,30 +300,27 @@ def test_comparison_with_a_code_that_is_not_an_option(tmp_path: Path, condition:
                 show_if: {condition!r}
         """,
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "show_if:"), "sections[0].questions[2].show_if")
+    problem = problem_at(problems, line_of(path, "show_if:"), "sections[0].questions[2].show_if")
     assert problem.message == message
 
 
 def test_valid_option_comparisons_are_clean(tmp_path: Path) -> None:
     _, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: trigger
-                type: choice
-                label: Trigger
-                options:
-                  - {code: own, label: Own concern}
-                  - {code: request_received, label: A request}
-              - id: follow_up
-                type: yes_no
-                label: Follow up?
-                show_if: "trigger == 'request_received' || trigger in ['own'] || trigger.startsWith('req')"
-        """,
+        in_section_s(
+            """
+            - id: trigger
+              type: choice
+              label: Trigger
+              options:
+                - {code: own, label: Own concern}
+                - {code: request_received, label: A request}
+            - id: follow_up
+              type: yes_no
+              label: Follow up?
+              show_if: "trigger == 'request_received' || trigger in ['own'] || trigger.startsWith('req')"
+            """
+        ),
     )
     assert problems == []
 
@@ -334,42 +331,26 @@ def test_valid_option_comparisons_are_clean(tmp_path: Path) -> None:
 def test_cycle_between_two_show_ifs(tmp_path: Path) -> None:
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: a1
-                type: yes_no
-                label: A1
-                show_if: "a2 == true"
-              - id: a2
-                type: yes_no
-                label: A2
-                show_if: "a1 == true"
-        """,
+        in_section_s(
+            """
+            - id: a1
+              type: yes_no
+              label: A1
+              show_if: "a2 == true"
+            - id: a2
+              type: yes_no
+              label: A2
+              show_if: "a1 == true"
+            """
+        ),
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "a1 == true"), "sections[0].questions[1].show_if")
+    problem = problem_at(problems, line_of(path, "a1 == true"), "sections[0].questions[1].show_if")
     assert problem.message == "conditions depend on each other in a cycle: a1 → a2 → a1"
 
 
 def test_question_shown_if_its_own_answer(tmp_path: Path) -> None:
-    path, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: a1
-                type: yes_no
-                label: A1
-                show_if: "a1 == true"
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "show_if"), "sections[0].questions[0].show_if")
+    path, problems = lint(tmp_path, one_question("yes_no", 'show_if: "a1 == true"', qid="a1", label="A1"))
+    problem = problem_at(problems, line_of(path, "show_if"), "sections[0].questions[0].show_if")
     assert "cycle: a1 → a1" in problem.message
 
 
@@ -391,8 +372,7 @@ def test_cycle_between_definitions(tmp_path: Path) -> None:
                 label: Q1
         """,
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, 'expression: "d1"'), "definitions[1].expression")
+    problem = problem_at(problems, line_of(path, 'expression: "d1"'), "definitions[1].expression")
     assert problem.message == "conditions depend on each other in a cycle: d1 → d2 → d1"
 
 
@@ -400,20 +380,18 @@ def test_cycle_closed_through_required_if_points_at_required_if(tmp_path: Path) 
     # q2 has no show_if: the problem must point at the condition that closes the cycle.
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: yes_no
-                label: Q1
-                show_if: "q2 == true"
-              - id: q2
-                type: yes_no
-                label: Q2
-                required_if: "q1 == true"
-        """,
+        in_section_s(
+            """
+            - id: q1
+              type: yes_no
+              label: Q1
+              show_if: "q2 == true"
+            - id: q2
+              type: yes_no
+              label: Q2
+              required_if: "q1 == true"
+            """
+        ),
     )
     problem = only(problems)
     assert "cycle" in problem.message
@@ -495,8 +473,7 @@ def test_duplicate_section_ids(tmp_path: Path) -> None:
               - {id: q2, type: yes_no, label: Q2}
         """,
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "title: Second") - 1, "sections[1].id")
+    problem = problem_at(problems, line_of(path, "title: Second") - 1, "sections[1].id")
     assert problem.message == f"duplicate section id 'same' (first defined at {path}:{line_of(path, 'title: First') - 1})"
 
 
@@ -514,27 +491,14 @@ def test_definition_named_like_a_question(tmp_path: Path) -> None:
               - {id: q1, type: yes_no, label: Q1}
         """,
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "name: q1"), "definitions[0].name")
+    problem = problem_at(problems, line_of(path, "name: q1"), "definitions[0].name")
     assert problem.message.startswith("duplicate definition id 'q1'")
 
 
 @pytest.mark.parametrize("word", ["in", "as", "if", "package"])
 def test_reserved_cel_word_as_question_id(tmp_path: Path, word: str) -> None:
-    path, problems = lint(
-        tmp_path,
-        f"""
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: {word}
-                type: text
-                label: Reserved
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, f"id: {word}"), "sections[0].questions[0].id")
+    path, problems = lint(tmp_path, one_question("text", qid=word, label="Reserved"))
+    problem = problem_at(problems, line_of(path, f"id: {word}"), "sections[0].questions[0].id")
     assert problem.message == f"'{word}' is a reserved word in conditions; choose another id"
 
 
@@ -544,22 +508,9 @@ def test_reserved_cel_word_as_question_id(tmp_path: Path, word: str) -> None:
 def test_duplicate_option_code(tmp_path: Path) -> None:
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: choice
-                label: Q1
-                options:
-                  - {code: x, label: X}
-                  - {code: y, label: Y}
-                  - {code: x, label: X again}
-        """,
+        one_question("choice", "options:", "  - {code: x, label: X}", "  - {code: y, label: Y}", "  - {code: x, label: X again}"),
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "X again"), "sections[0].questions[0].options[2].code")
+    problem = problem_at(problems, line_of(path, "X again"), "sections[0].questions[0].options[2].code")
     assert problem.message == "duplicate option code 'x'"
 
 
@@ -578,8 +529,7 @@ def test_duplicate_option_code_in_a_shared_option_list(tmp_path: Path) -> None:
               - {id: q1, type: multi, label: Q1, options: agency}
         """,
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "Police again"), "option_lists.agency[1].code")
+    problem = problem_at(problems, line_of(path, "Police again"), "option_lists.agency[1].code")
     assert "duplicate option code 'police'" in problem.message
 
 
@@ -602,68 +552,28 @@ def test_unknown_option_list(tmp_path: Path) -> None:
                 options: agencies
         """,
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "options: agencies"), "sections[0].questions[0].options")
+    problem = problem_at(problems, line_of(path, "options: agencies"), "sections[0].questions[0].options")
     assert problem.message == "unknown option list 'agencies' (known: agency, urgency)"
 
 
 @pytest.mark.parametrize("qtype", ["choice", "multi"])
 def test_choice_or_multi_without_options(tmp_path: Path, qtype: str) -> None:
-    path, problems = lint(
-        tmp_path,
-        f"""
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: {qtype}
-                label: Q1
-        """,
-    )
-    problem = only(problems)
+    path, problems = lint(tmp_path, one_question(qtype))
     # No options key: the problem is placed on the question itself.
-    assert (problem.line, problem.path) == (line_of(path, "id: q1"), "sections[0].questions[0].options")
+    problem = problem_at(problems, line_of(path, "id: q1"), "sections[0].questions[0].options")
     assert problem.message == f"a {qtype} question needs options (a list, or the name of an option list)"
 
 
 def test_choice_with_an_empty_option_list(tmp_path: Path) -> None:
-    path, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: choice
-                label: Q1
-                options: []
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "options: []"), "sections[0].questions[0].options")
+    path, problems = lint(tmp_path, one_question("choice", "options: []"))
+    problem = problem_at(problems, line_of(path, "options: []"), "sections[0].questions[0].options")
     assert "needs options" in problem.message or "at least one" in problem.message
 
 
 @pytest.mark.parametrize("qtype", ["text", "yes_no", "integer"])
 def test_options_on_a_question_that_takes_none(tmp_path: Path, qtype: str) -> None:
-    path, problems = lint(
-        tmp_path,
-        f"""
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: {qtype}
-                label: Q1
-                options:
-                  - {{code: x, label: X}}
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "options:"), "sections[0].questions[0].options")
+    path, problems = lint(tmp_path, one_question(qtype, "options:", "  - {code: x, label: X}"))
+    problem = problem_at(problems, line_of(path, "options:"), "sections[0].questions[0].options")
     assert problem.message == f"a {qtype} question takes no options"
 
 
@@ -682,99 +592,53 @@ def test_options_on_a_question_that_takes_none(tmp_path: Path, qtype: str) -> No
 )
 def test_bad_max_length(tmp_path: Path, qtype: str, value: int, message: str) -> None:
     options = "options: [{code: a, label: A}]" if qtype == "choice" else ""
-    path, problems = lint(
-        tmp_path,
-        f"""
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: {qtype}
-                label: Q1
-                max_length: {value}
-                {options}
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "max_length"), "sections[0].questions[0].max_length")
+    path, problems = lint(tmp_path, one_question(qtype, f"max_length: {value}", options))
+    problem = problem_at(problems, line_of(path, "max_length"), "sections[0].questions[0].max_length")
     assert problem.message == message
 
 
 def test_max_length_at_the_limits_is_clean(tmp_path: Path) -> None:
     _, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - {id: q1, type: text, label: Q1, max_length: 500}
-              - {id: q2, type: textarea, label: Q2, max_length: 20000}
-              - {id: q3, type: text, label: Q3, max_length: 1}
-        """,
+        in_section_s(
+            """
+            - {id: q1, type: text, label: Q1, max_length: 500}
+            - {id: q2, type: textarea, label: Q2, max_length: 20000}
+            - {id: q3, type: text, label: Q3, max_length: 1}
+            """
+        ),
     )
     assert problems == []
 
 
 def test_min_above_max(tmp_path: Path) -> None:
-    path, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: age
-                type: integer
-                label: Age
-                min: 18
-                max: 17
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "max: 17"), "sections[0].questions[0].max")
+    path, problems = lint(tmp_path, one_question("integer", "min: 18", "max: 17", qid="age", label="Age"))
+    problem = problem_at(problems, line_of(path, "max: 17"), "sections[0].questions[0].max")
     assert problem.message == "max (17) is below min (18)"
 
 
 @pytest.mark.parametrize(("qtype", "key"), [("text", "min"), ("yes_no", "max"), ("date", "min")])
 def test_min_or_max_on_a_non_integer_question(tmp_path: Path, qtype: str, key: str) -> None:
-    path, problems = lint(
-        tmp_path,
-        f"""
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: {qtype}
-                label: Q1
-                {key}: 1
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, f"{key}: 1"), f"sections[0].questions[0].{key}")
+    path, problems = lint(tmp_path, one_question(qtype, f"{key}: 1"))
+    problem = problem_at(problems, line_of(path, f"{key}: 1"), f"sections[0].questions[0].{key}")
     assert problem.message == f"{key} applies to integer questions, not {qtype}"
 
 
 def test_required_together_with_required_if(tmp_path: Path) -> None:
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - {id: q1, type: yes_no, label: Q1}
-              - id: q2
-                type: yes_no
-                label: Q2
-                required: true
-                required_if: "q1 == true"
-        """,
+        in_section_s(
+            """
+            - {id: q1, type: yes_no, label: Q1}
+            - id: q2
+              type: yes_no
+              label: Q2
+              required: true
+              required_if: "q1 == true"
+            """
+        ),
     )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "required_if"), "sections[0].questions[1].required_if")
+    problem = problem_at(problems, line_of(path, "required_if"), "sections[0].questions[1].required_if")
     assert problem.message == "give either 'required: true' or 'required_if', not both"
 
 
@@ -825,18 +689,16 @@ def test_unclosed_quote_points_at_where_the_string_starts(tmp_path: Path) -> Non
     # (the "while scanning a quoted scalar" mark), not a line past the end of the file.
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: yes_no
-                label: "Q1
-              - id: q2
-                type: yes_no
-                label: Q2
-        """,
+        in_section_s(
+            """
+            - id: q1
+              type: yes_no
+              label: "Q1
+            - id: q2
+              type: yes_no
+              label: Q2
+            """
+        ),
     )
     problem = only(problems)
     assert problem.message.startswith("not valid YAML: ")
@@ -874,13 +736,11 @@ def test_missing_required_keys(tmp_path: Path) -> None:
 def test_missing_keys_of_a_question(tmp_path: Path) -> None:
     path, problems = lint(
         tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-        """,
+        in_section_s(
+            """
+            - id: q1
+            """
+        ),
     )
     assert places(problems) == {
         (line_of(path, "id: q1"), "sections[0].questions[0].type"),
@@ -890,21 +750,8 @@ def test_missing_keys_of_a_question(tmp_path: Path) -> None:
 
 
 def test_unknown_key_is_a_typo(tmp_path: Path) -> None:
-    path, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: yes_no
-                label: Q1
-                requried: true
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, "requried"), "sections[0].questions[0].requried")
+    path, problems = lint(tmp_path, one_question("yes_no", "requried: true"))
+    problem = problem_at(problems, line_of(path, "requried"), "sections[0].questions[0].requried")
     assert problem.message == "is not a known key (check its spelling)"
 
 
@@ -934,21 +781,8 @@ def test_wrong_types_at_the_top(tmp_path: Path, text: str, marker: str, where: s
     ],
 )
 def test_wrong_types_in_a_question(tmp_path: Path, qtype: str, extra: str, key: str, message: str) -> None:
-    path, problems = lint(
-        tmp_path,
-        f"""
-        sections:
-          - id: s
-            title: S
-            questions:
-              - id: q1
-                type: {qtype}
-                label: Q1
-                {extra}
-        """,
-    )
-    problem = only(problems)
-    assert (problem.line, problem.path) == (line_of(path, extra or f"type: {qtype}"), f"sections[0].questions[0].{key}")
+    path, problems = lint(tmp_path, one_question(qtype, extra))
+    problem = problem_at(problems, line_of(path, extra or f"type: {qtype}"), f"sections[0].questions[0].{key}")
     assert problem.message.lower() == message
 
 
@@ -993,53 +827,39 @@ def test_core_form_yes_code_is_a_string() -> None:
 
 # ---------------------------------------------------------------- all at once, files, directories
 
+#: Where the problems of ``three_problems`` are.
+THREE_PROBLEM_PATHS = {
+    "sections[0].questions[0].max_length",
+    "sections[0].questions[1].options[1].code",
+    "sections[0].questions[2].show_if",
+}
+
+
+def three_problems(condition: str) -> str:
+    """A body with three independent problems: q1's max_length is over the limit, q2 repeats an option
+    code, and q3 is shown if ``condition`` (a third problem when it is broken)."""
+    return in_section_s(
+        f"""
+        - {{id: q1, type: text, label: Q1, max_length: 900}}
+        - id: q2
+          type: choice
+          label: Q2
+          options: [{{code: a, label: A}}, {{code: a, label: B}}]
+        - {{id: q3, type: yes_no, label: Q3, show_if: "{condition}"}}
+        """
+    )
+
 
 def test_three_independent_problems_are_all_listed(tmp_path: Path) -> None:
-    _, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - {id: q1, type: text, label: Q1, max_length: 900}
-              - id: q2
-                type: choice
-                label: Q2
-                options: [{code: a, label: A}, {code: a, label: B}]
-              - {id: q3, type: yes_no, label: Q3, show_if: "q1 =="}
-        """,
-    )
-    assert {p.path for p in problems} == {
-        "sections[0].questions[0].max_length",
-        "sections[0].questions[1].options[1].code",
-        "sections[0].questions[2].show_if",
-    }
+    _, problems = lint(tmp_path, three_problems("q1 =="))
+    assert {p.path for p in problems} == THREE_PROBLEM_PATHS
     assert len(problems) == 3
 
 
 def test_a_limit_problem_does_not_hide_an_unknown_question(tmp_path: Path) -> None:
     # The conditions all compile, so their references can be checked even though a limit is wrong.
-    _, problems = lint(
-        tmp_path,
-        """
-        sections:
-          - id: s
-            title: S
-            questions:
-              - {id: q1, type: text, label: Q1, max_length: 900}
-              - id: q2
-                type: choice
-                label: Q2
-                options: [{code: a, label: A}, {code: a, label: B}]
-              - {id: q3, type: yes_no, label: Q3, show_if: "qq1 == true"}
-        """,
-    )
-    assert {p.path for p in problems} == {
-        "sections[0].questions[0].max_length",
-        "sections[0].questions[1].options[1].code",
-        "sections[0].questions[2].show_if",
-    }
+    _, problems = lint(tmp_path, three_problems("qq1 == true"))
+    assert {p.path for p in problems} == THREE_PROBLEM_PATHS
 
 
 def test_every_file_is_linted_even_when_one_is_broken(tmp_path: Path) -> None:

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from forms_md_tables import CORE_FORM, ENGINE_RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sharewise.core import Engine, Evaluation
 
-CORE_FORM = "information-sharing-decision"
-ENGINE_RULES = frozenset({"required", "hidden", "unknown", "type", "option", "duplicate", "limit"})
 SEVERITIES = frozenset({"error", "warning", "advice"})
 BASE: dict[str, Any] = json.loads(
     (Path(__file__).parents[1] / "data" / "scenarios" / "01-gp-shares-without-consent-child-at-risk.json").read_text(

@@ -12,68 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from forms_md_tables import CORE_FORM, CORE_QUESTIONS, ENGINE_RULES
 
 from sharewise.core import Engine, Evaluation, Finding
 
-CORE_FORM = "information-sharing-decision"
-ENGINE_RULES = frozenset({"required", "hidden", "unknown", "type", "option", "duplicate", "limit"})
-
 # The core form's questions in form order (FORMS.md tables).
-FORM_ORDER = [
-    "trigger",
-    "requesting_agency",
-    "sharer_agency_type",
-    "sharer_is_public_authority",
-    "processing_regime",
-    "proposed_recipients",
-    "recipient_details",
-    "purpose",
-    "subject_roles",
-    "protected_persons",
-    "child_age",
-    "adult_care_needs",
-    "adult_experiencing_harm",
-    "adult_unable_to_protect",
-    "information_categories",
-    "information_summary",
-    "third_parties_identifiable",
-    "third_party_protection",
-    "concern_level",
-    "urgency",
-    "consent_sought",
-    "consent_outcome",
-    "consent_given_by",
-    "child_competence_assessed",
-    "consent_explicit",
-    "consent_scope",
-    "consent_date",
-    "consent_override_reason",
-    "consent_not_sought_reason",
-    "consent_not_sought_detail",
-    "art6_basis",
-    "le_basis",
-    "special_category_condition",
-    "law_enforcement_condition",
-    "substantial_public_interest",
-    "appropriate_policy_document",
-    "statutory_gateways",
-    "article8_justification",
-    "checks_confirmed",
-    "minimum_necessary",
-    "advice_sought",
-    "advice_from",
-    "decision",
-    "decision_reasons",
-    "shared_information",
-    "shared_with",
-    "share_method",
-    "shared_at",
-    "subject_informed",
-    "subject_not_informed_reason",
-    "decision_maker_name",
-    "decision_maker_role",
-    "decided_at",
-]
+FORM_ORDER = list(CORE_QUESTIONS)
 
 NOT_SOUGHT = {"consent_not_sought_reason": None, "consent_not_sought_detail": None}
 ADULT_TEST = {"adult_care_needs": True, "adult_experiencing_harm": True, "adult_unable_to_protect": True}

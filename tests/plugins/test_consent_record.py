@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from answer_sets import after, before
+from finding_asserts import assert_clean_base, assert_rule_finding, only, triples
+from forms_md_tables import AGENCY_CODES, SUBJECT_ROLE_CODES
+
+from sharewise.core import Evaluation
 
 FORM = "consent-record"
 
@@ -39,78 +45,19 @@ ALWAYS_REQUIRED = (
     "given_on",
     "review_on",
 )
-AGENCIES = (
-    "children_social_care",
-    "adult_social_care",
-    "police",
-    "health_gp",
-    "health_other",
-    "education",
-    "probation",
-    "youth_justice",
-    "housing",
-    "local_authority_other",
-    "voluntary_sector",
-    "other",
-)
-SUBJECT_ROLES = ("child", "parent_carer", "adult_posing_risk", "adult_at_risk", "other_family_member", "other")
-
-
-def before(day: str, days: int) -> str:
-    return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
-
-
-def after(day: str, days: int) -> str:
-    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
-def consent(engine):
+def consent(evaluate_changed: Callable[..., Callable[..., Evaluation]]) -> Callable[..., Evaluation]:
     """Evaluate BASE with some answers changed (``None`` removes one)."""
-
-    def run(**changes: Any):
-        answers = copy.deepcopy(BASE)
-        for key, value in changes.items():
-            if value is None:
-                answers.pop(key, None)
-            else:
-                answers[key] = value
-        return engine.evaluate(FORM, answers)
-
-    return run
-
-
-def triples(evaluation) -> list[tuple[str, str, str | None]]:
-    return sorted((f.rule, f.severity, f.field) for f in evaluation.findings)
-
-
-def only(evaluation, rule: str):
-    found = [f for f in evaluation.findings if f.rule == rule]
-    assert len(found) == 1, [f.to_dict() for f in evaluation.findings]
-    return found[0]
-
-
-def assert_rule_finding(finding, severity: str, field: str, *reference_parts: str) -> None:
-    assert finding.severity == severity
-    assert finding.field == field
-    assert finding.plugin == "england"
-    assert finding.message.strip()
-    assert finding.reference
-    for part in reference_parts:
-        assert part in finding.reference, finding.reference
+    return evaluate_changed(FORM, BASE)
 
 
 # --- Base answer sets ---------------------------------------------------------------------------------
 
 
 def test_base_consent_has_no_findings(consent):
-    evaluation = consent()
-    assert evaluation.form_id == FORM
-    assert evaluation.form_version == 1
-    assert evaluation.valid
-    assert evaluation.findings == ()
-    assert evaluation.outcome["missing"] == []
-    assert evaluation.outcome["review_required"] is False
+    assert_clean_base(consent(), FORM)
 
 
 def test_competent_child_assessed_has_no_findings(consent):
@@ -139,7 +86,7 @@ def test_method_options(consent, method):
 
 
 def test_every_subject_role_and_agency_is_accepted(consent):
-    assert consent(subject_roles=list(SUBJECT_ROLES), scope_agencies=list(AGENCIES)).findings == ()
+    assert consent(subject_roles=list(SUBJECT_ROLE_CODES), scope_agencies=list(AGENCY_CODES)).findings == ()
 
 
 # --- Visibility and required-ness -------------------------------------------------------------------

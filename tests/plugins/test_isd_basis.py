@@ -8,36 +8,9 @@ answers coherent so the only findings are the ones under test (FORMS.md).
 from __future__ import annotations
 
 import pytest
+from answer_sets import ADULT_AT_RISK, LAW_ENFORCEMENT, NOT_SHARING, STATUTORY_PURPOSES
+from finding_asserts import assert_finding, rule_ids
 
-# Law-enforcement regime by the police: the Sch 8 para 4 twin of the base answers.
-LAW_ENFORCEMENT = {
-    "processing_regime": "law_enforcement",
-    "sharer_agency_type": "police",
-    "art6_basis": None,
-    "special_category_condition": None,
-    "le_basis": "s35_2_b_necessary_for_task",
-    "law_enforcement_condition": "sch8_para4_safeguarding",
-}
-# Statutory purposes (Sch 1 para 6) instead of para 18: no substantial-public-interest question.
-STATUTORY_PURPOSES = {"special_category_condition": "sch1_para6_statutory_purposes", "substantial_public_interest": None}
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-}
-# Adult at risk, with no child involved.
-ADULT_AT_RISK = {
-    "subject_roles": ["adult_at_risk"],
-    "protected_persons": ["adult_at_risk"],
-    "child_age": None,
-    "concern_level": "serious_harm_adult",
-    "adult_care_needs": True,
-    "adult_experiencing_harm": True,
-    "adult_unable_to_protect": True,
-}
 NON_SENSITIVE = ["exposure_to_harm", "family_circumstances"]
 LE_NO_CONDITION = {
     **LAW_ENFORCEMENT,
@@ -45,27 +18,6 @@ LE_NO_CONDITION = {
     "substantial_public_interest": None,
     "appropriate_policy_document": None,
 }
-
-
-def rule_ids(evaluation):
-    return {f.rule for f in evaluation.findings}
-
-
-def the_finding(evaluation, rule):
-    found = [f for f in evaluation.findings if f.rule == rule]
-    assert len(found) == 1, [f.to_dict() for f in evaluation.findings]
-    return found[0]
-
-
-def assert_finding(evaluation, rule, severity, field, *reference_parts):
-    finding = the_finding(evaluation, rule)
-    assert finding.severity == severity
-    assert finding.field == field
-    assert finding.plugin == "england"
-    assert finding.message.strip()
-    for part in reference_parts:
-        assert part in finding.reference, finding.reference
-    return finding
 
 
 def test_base_answers_are_valid_and_trigger_no_rule(check):
@@ -96,7 +48,7 @@ def test_isd_2_fires_for_partial_sharing_too(check):
 
 
 def test_isd_2_does_not_fire_when_not_sharing(check):
-    evaluation = check(**NO_CONDITION, **NOT_SHARING, concern_level="wellbeing_support")
+    evaluation = check(**NO_CONDITION, **NOT_SHARING)
     assert "ISD-2" not in rule_ids(evaluation)
     assert evaluation.valid
 
@@ -144,7 +96,7 @@ def test_isd_3_does_not_fire_for_criminal_offence_data_only(check):
 
 
 def test_isd_3_does_not_fire_when_not_sharing(check):
-    evaluation = check(**LE_NO_CONDITION, **NOT_SHARING, concern_level="wellbeing_support")
+    evaluation = check(**LE_NO_CONDITION, **NOT_SHARING)
     assert "ISD-3" not in rule_ids(evaluation)
     assert evaluation.valid
 
@@ -342,13 +294,13 @@ def test_isd_24_uses_shared_at_not_decided_at_when_sharing(check):
 
 
 def test_isd_24_fires_on_decided_at_when_not_sharing(check):
-    evaluation = check(**RLI, **NOT_SHARING, concern_level="wellbeing_support", decided_at="2026-02-04T12:00:00Z")
+    evaluation = check(**RLI, **NOT_SHARING, decided_at="2026-02-04T12:00:00Z")
     assert rule_ids(evaluation) == {"ISD-24"}
     assert_finding(evaluation, "ISD-24", "error", "art6_basis")
 
 
 def test_isd_24_does_not_fire_on_decided_at_from_commencement_when_not_sharing(check):
-    evaluation = check(**RLI, **NOT_SHARING, concern_level="wellbeing_support", decided_at="2026-02-05T00:00:00Z")
+    evaluation = check(**RLI, **NOT_SHARING, decided_at="2026-02-05T00:00:00Z")
     assert evaluation.findings == ()
 
 

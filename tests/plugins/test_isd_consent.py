@@ -7,73 +7,21 @@ partial, and consent_explicit is true; anything else is "without consent".
 from __future__ import annotations
 
 import pytest
+from answer_sets import (
+    EXPLICIT_CONSENT_CONDITION,
+    GIVEN,
+    GIVEN_EXPLICIT_CONSENT,
+    LAW_ENFORCEMENT,
+    NOT_SHARING,
+    SOUGHT,
+    STATUTORY_PURPOSES,
+)
+from finding_asserts import assert_finding, rule_ids
 
-LAW_ENFORCEMENT = {
-    "processing_regime": "law_enforcement",
-    "sharer_agency_type": "police",
-    "art6_basis": None,
-    "special_category_condition": None,
-    "le_basis": "s35_2_b_necessary_for_task",
-    "law_enforcement_condition": "sch8_para4_safeguarding",
-}
-STATUTORY_PURPOSES = {"special_category_condition": "sch1_para6_statutory_purposes", "substantial_public_interest": None}
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-    "concern_level": "wellbeing_support",
-}
-# Consent sought: the "not sought" questions disappear.
-SOUGHT = {
-    "consent_sought": True,
-    "consent_date": "2026-11-20",
-    "consent_not_sought_reason": None,
-    "consent_not_sought_detail": None,
-}
-# Explicit consent given by a parent, about the child only (para 18 still claimed: see ISD-4).
-GIVEN = SOUGHT | {
-    "consent_outcome": "given",
-    "consent_given_by": "parent_with_pr",
-    "consent_explicit": True,
-    "article8_justification": None,  # shown only when sharing without consent
-    "subject_roles": ["child"],
-}
-# Art 9(2)(a) explicit consent as the condition (needs no APD or substantial public interest).
-EXPLICIT_CONSENT_CONDITION = {
-    "special_category_condition": "explicit_consent",
-    "substantial_public_interest": None,
-    "appropriate_policy_document": None,
-}
-# With consent and relying on it.
-EXPLICIT_CONSENT = GIVEN | EXPLICIT_CONSENT_CONDITION
 PARTIAL = GIVEN | {"consent_outcome": "partial", "consent_scope": "The body map only, not the appointment notes."}
 NOT_EXPLICIT = GIVEN | {"consent_explicit": False, "article8_justification": "Protecting the child's health."}
 REFUSED = SOUGHT | {"consent_outcome": "refused", "consent_override_reason": "The child is at risk of significant harm."}
 WITHDRAWN = REFUSED | {"consent_outcome": "withdrawn"}
-
-
-def rule_ids(evaluation):
-    return {f.rule for f in evaluation.findings}
-
-
-def findings_of(evaluation, rule):
-    return [f for f in evaluation.findings if f.rule == rule]
-
-
-def assert_finding(evaluation, rule, severity, field, *reference_parts):
-    found = findings_of(evaluation, rule)
-    assert len(found) == 1, [f.to_dict() for f in evaluation.findings]
-    finding = found[0]
-    assert finding.severity == severity
-    assert finding.field == field
-    assert finding.plugin == "england"
-    assert finding.message.strip()
-    for part in reference_parts:
-        assert part in finding.reference, finding.reference
-    return finding
 
 
 # --- ISD-1: consent as the Art 6 basis needs explicit consent given ---------------------------------
@@ -97,7 +45,7 @@ def test_isd_1_fires_when_consent_basis_is_claimed_without_explicit_consent(chec
     assert not evaluation.valid
 
 
-@pytest.mark.parametrize("consent", [pytest.param(EXPLICIT_CONSENT, id="given"), pytest.param(PARTIAL, id="partial")])
+@pytest.mark.parametrize("consent", [pytest.param(GIVEN_EXPLICIT_CONSENT, id="given"), pytest.param(PARTIAL, id="partial")])
 def test_isd_1_does_not_fire_with_explicit_consent_given(check, consent):
     evaluation = check(**consent | NOT_PUBLIC | EXPLICIT_CONSENT_CONDITION)
     assert "ISD-1" not in rule_ids(evaluation)
@@ -132,7 +80,7 @@ def test_isd_4_does_not_fire_when_given_consent_is_not_explicit(check):
 
 
 def test_isd_4_does_not_fire_when_explicit_consent_is_the_condition(check):
-    assert check(**EXPLICIT_CONSENT).findings == ()
+    assert check(**GIVEN_EXPLICIT_CONSENT).findings == ()
 
 
 # --- ISD-6: para 18 needs one of its three reasons for not seeking consent --------------------------
@@ -196,7 +144,7 @@ def test_isd_9_does_not_fire_when_consent_not_sought(check):
 
 
 def test_isd_15_warns_public_authority_relying_on_consent(check):
-    evaluation = check(**EXPLICIT_CONSENT, art6_basis="consent")
+    evaluation = check(**GIVEN_EXPLICIT_CONSENT, art6_basis="consent")
     assert rule_ids(evaluation) == {"ISD-15"}
     assert_finding(evaluation, "ISD-15", "warning", "art6_basis", "2024", "golden rule 3")
     assert evaluation.valid
@@ -204,17 +152,17 @@ def test_isd_15_warns_public_authority_relying_on_consent(check):
 
 
 def test_isd_15_does_not_fire_when_not_a_public_authority(check):
-    evaluation = check(**EXPLICIT_CONSENT, art6_basis="consent", sharer_is_public_authority=False)
+    evaluation = check(**GIVEN_EXPLICIT_CONSENT, art6_basis="consent", sharer_is_public_authority=False)
     assert evaluation.findings == ()
 
 
 def test_isd_15_does_not_fire_for_public_authority_on_public_task_with_consent(check):
-    assert check(**EXPLICIT_CONSENT).findings == ()
+    assert check(**GIVEN_EXPLICIT_CONSENT).findings == ()
 
 
 # --- ISD-16: a child's own consent needs their competence assessed ---------------------------------
 
-CHILD_CONSENTS = EXPLICIT_CONSENT | {"consent_given_by": "child_competent", "child_age": 15}
+CHILD_CONSENTS = GIVEN_EXPLICIT_CONSENT | {"consent_given_by": "child_competent", "child_age": 15}
 
 
 def test_isd_16_fires_when_child_competence_not_assessed(check):
@@ -301,7 +249,7 @@ def test_isd_23_fires_once_on_each_consent_field_under_law_enforcement(check, hi
 
 
 def test_isd_23_does_not_fire_with_explicit_consent_given(check):
-    assert check(**EXPLICIT_CONSENT).findings == ()
+    assert check(**GIVEN_EXPLICIT_CONSENT).findings == ()
 
 
 def test_isd_23_does_not_fire_under_law_enforcement_with_explicit_consent(check):
@@ -316,7 +264,7 @@ def test_isd_23_does_not_fire_under_law_enforcement_with_explicit_consent(check)
 # --- ISD-26: consent from one person does not cover another's information ---------------------------
 
 
-@pytest.mark.parametrize("consent", [pytest.param(EXPLICIT_CONSENT, id="given"), pytest.param(PARTIAL, id="partial")])
+@pytest.mark.parametrize("consent", [pytest.param(GIVEN_EXPLICIT_CONSENT, id="given"), pytest.param(PARTIAL, id="partial")])
 def test_isd_26_advises_when_consent_covers_more_than_one_role(check, consent):
     evaluation = check(**consent | EXPLICIT_CONSENT_CONDITION | {"subject_roles": ["child", "parent_carer"]})
     assert rule_ids(evaluation) == {"ISD-26"}
@@ -329,7 +277,7 @@ def test_isd_26_advises_when_consent_covers_more_than_one_role(check, consent):
 
 
 def test_isd_26_does_not_fire_with_consent_about_one_role(check):
-    assert check(**EXPLICIT_CONSENT).findings == ()
+    assert check(**GIVEN_EXPLICIT_CONSENT).findings == ()
 
 
 def test_isd_26_does_not_fire_without_consent_for_several_roles(check):

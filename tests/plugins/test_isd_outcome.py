@@ -4,6 +4,7 @@ with_consent and sensitive flags, review_required, missing and suggested_conditi
 from __future__ import annotations
 
 import pytest
+from answer_sets import ADULT_AT_RISK, GIVEN_EXPLICIT_CONSENT, LAW_ENFORCEMENT, NOT_SHARING, SOUGHT, STATUTORY_PURPOSES
 
 PUBLIC_TASK = "UK GDPR Art 6(1)(e) public task"
 LEGITIMATE_INTERESTS = "UK GDPR Art 6(1)(f) legitimate interests"
@@ -14,57 +15,14 @@ HEALTH_SOCIAL_CARE = "UK GDPR Art 9(2)(h) with DPA 2018 Sch 1 para 2"
 LE_TASK = "DPA 2018 s.35(2)(b)"
 LE_SAFEGUARDING = "DPA 2018 s.35(5) with Sch 8 para 4"
 
-LAW_ENFORCEMENT = {
-    "processing_regime": "law_enforcement",
-    "sharer_agency_type": "police",
-    "art6_basis": None,
-    "special_category_condition": None,
-    "le_basis": "s35_2_b_necessary_for_task",
-    "law_enforcement_condition": "sch8_para4_safeguarding",
-}
-STATUTORY_PURPOSES = {"special_category_condition": "sch1_para6_statutory_purposes", "substantial_public_interest": None}
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-    "concern_level": "wellbeing_support",
-}
-SOUGHT = {
-    "consent_sought": True,
-    "consent_date": "2026-11-20",
-    "consent_not_sought_reason": None,
-    "consent_not_sought_detail": None,
-}
-GIVEN = SOUGHT | {
-    "consent_outcome": "given",
-    "consent_given_by": "parent_with_pr",
-    "consent_explicit": True,
-    "article8_justification": None,
-    "subject_roles": ["child"],
-    "special_category_condition": "explicit_consent",
-    "substantial_public_interest": None,
-    "appropriate_policy_document": None,
-}
-PARTIAL = GIVEN | {"consent_outcome": "partial", "consent_scope": "The body map only."}
+PARTIAL = GIVEN_EXPLICIT_CONSENT | {"consent_outcome": "partial", "consent_scope": "The body map only."}
 NOT_EXPLICIT = (
-    GIVEN
+    GIVEN_EXPLICIT_CONSENT
     | STATUTORY_PURPOSES
     | {"consent_explicit": False, "article8_justification": "Protecting the child.", "appropriate_policy_document": "APD v3"}
 )
 REFUSED = SOUGHT | STATUTORY_PURPOSES | {"consent_outcome": "refused", "consent_override_reason": "Risk of harm."}
 WITHDRAWN = REFUSED | {"consent_outcome": "withdrawn"}
-ADULT_AT_RISK = {
-    "subject_roles": ["adult_at_risk"],
-    "protected_persons": ["adult_at_risk"],
-    "child_age": None,
-    "concern_level": "serious_harm_adult",
-    "adult_care_needs": True,
-    "adult_experiencing_harm": True,
-    "adult_unable_to_protect": True,
-}
 NOT_PUBLIC = {"sharer_is_public_authority": False, "sharer_agency_type": "voluntary_sector", "art6_basis": "legitimate_interests"}
 
 
@@ -90,7 +48,7 @@ def test_outcome_sharing_is_false_for_do_not_share(check):
     ("consent", "expected"),
     [
         pytest.param({}, False, id="not_sought"),
-        pytest.param(GIVEN, True, id="given_explicit"),
+        pytest.param(GIVEN_EXPLICIT_CONSENT, True, id="given_explicit"),
         pytest.param(PARTIAL, True, id="partial_explicit"),
         pytest.param(NOT_EXPLICIT, False, id="given_not_explicit"),
         pytest.param(REFUSED, False, id="refused"),
@@ -104,7 +62,7 @@ def test_outcome_with_consent_follows_the_shared_definition(check, consent, expe
 
 
 def test_outcome_with_consent_is_false_while_explicitness_is_unanswered(check):
-    evaluation = check(**GIVEN | {"consent_explicit": None})
+    evaluation = check(**GIVEN_EXPLICIT_CONSENT | {"consent_explicit": None})
     assert evaluation.outcome["with_consent"] is False
     assert "consent_explicit" in evaluation.outcome["missing"]
 
@@ -242,7 +200,7 @@ def test_outcome_does_not_suggest_art_9_2_h_for_other_sharers(check, sharer):
 
 
 def test_outcome_suggests_explicit_consent_not_para_18_with_consent(check):
-    found = suggestions(check(**GIVEN))
+    found = suggestions(check(**GIVEN_EXPLICIT_CONSENT))
     assert EXPLICIT_CONSENT in found
     assert SAFEGUARDING not in found
 
@@ -332,7 +290,7 @@ def test_outcome_law_enforcement_does_not_suggest_sch8_para4_when_not_protective
 def test_outcome_law_enforcement_does_not_suggest_sch8_para4_with_consent(check):
     changes = (
         LAW_ENFORCEMENT
-        | GIVEN
+        | GIVEN_EXPLICIT_CONSENT
         | {
             "special_category_condition": None,
             "law_enforcement_condition": "consent",

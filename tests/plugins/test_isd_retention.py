@@ -7,26 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-CORE_FORM = "information-sharing-decision"
-ADULT_AT_RISK = {
-    "subject_roles": ["adult_at_risk"],
-    "protected_persons": ["adult_at_risk"],
-    "child_age": None,
-    "concern_level": "serious_harm_adult",
-    "adult_care_needs": True,
-    "adult_experiencing_harm": True,
-    "adult_unable_to_protect": True,
-}
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-    "concern_level": "wellbeing_support",
-}
+from answer_sets import ADULT_AT_RISK, NOT_SHARING
+from forms_md_tables import CORE_FORM
 
 
 def retention(evaluation):

@@ -4,51 +4,11 @@
 from __future__ import annotations
 
 import pytest
+from answer_sets import GIVEN_EXPLICIT_CONSENT, NOT_SHARING
+from finding_asserts import assert_finding, rule_ids
 
 REQUIRED_CHECKS = ("necessary", "proportionate", "relevant", "accurate", "timely", "secure")
 ALL_CHECKS = [*REQUIRED_CHECKS, "adequate"]
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-    "concern_level": "wellbeing_support",  # avoids ISD-13
-}
-GIVEN_EXPLICIT_CONSENT = {
-    "consent_sought": True,
-    "consent_outcome": "given",
-    "consent_given_by": "parent_with_pr",
-    "consent_explicit": True,
-    "consent_date": "2026-11-20",
-    "consent_not_sought_reason": None,
-    "consent_not_sought_detail": None,
-    "article8_justification": None,
-    "subject_roles": ["child"],
-    "special_category_condition": "explicit_consent",
-    "substantial_public_interest": None,
-    "appropriate_policy_document": None,
-}
-
-
-def rule_ids(evaluation):
-    return {f.rule for f in evaluation.findings}
-
-
-def assert_finding(evaluation, rule, severity, field, *reference_parts):
-    found = [f for f in evaluation.findings if f.rule == rule]
-    assert len(found) == 1, [f.to_dict() for f in evaluation.findings]
-    finding = found[0]
-    assert finding.severity == severity
-    assert finding.field == field
-    assert finding.plugin == "england"
-    assert finding.message.strip()
-    for part in reference_parts:
-        assert part in finding.reference, finding.reference
-    return finding
-
-
 # --- ISD-7: checks before sharing; the message names what is lacking -------------------------------
 
 

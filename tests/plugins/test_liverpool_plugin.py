@@ -5,76 +5,29 @@ through the real console script); the forms/rules/plugins commands; its retentio
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from answer_sets import DO_NOT_SHARE, changed
+from cli_runs import Result, assert_one_line_error, run_main, run_script
+from forms_md_tables import CORE_FORM
+from liverpool_cases import LIVERPOOL_IDS, LIVERPOOL_TYPES, NO_EPISODE, WITH_CONSENT
+from scenario_files import SCENARIO_01
 
 import sharewise.plugins
-from sharewise.adapters.cli import main
 from sharewise.core import Engine
 from sharewise.core.errors import PluginError
 
-CORE_FORM = "information-sharing-decision"
 MODULE = "sharewise.plugins.liverpool"
 VARIABLE = "SHAREWISE_LIVERPOOL_EARLY_HELP_REVIEW_YEARS"
-SCRIPT = Path(sys.executable).parent / "sharewise"
 CLEARED = ("SHAREWISE_PLUGINS", "SHAREWISE_DEBUG", VARIABLE)
 HOOKS = {"sharewise_extend_form", "sharewise_validate", "sharewise_retention"}
-LIVERPOOL_IDS = (
-    "early_help_episode",
-    "ehat_reference",
-    "ehat_consent_on_file",
-    "family_agreement_recorded",
-    "child_views_sought",
-    "consent_review_on",
-)
-EARLY_HELP = {
-    "early_help_episode": True,
-    "ehat_reference": "EHAT-2026-0412",
-    "ehat_consent_on_file": True,
-    "family_agreement_recorded": True,
-    "child_views_sought": True,
-    "consent_review_on": "2027-05-14",
-}
-#: Scenario 01 (decided 2026-11-21, child aged 7) as an Early Help case with explicit parental consent.
-WITH_CONSENT = {
-    "concern_level": "wellbeing_support",
-    "urgency": "routine",
-    "subject_roles": ["child"],
-    "consent_sought": True,
-    "consent_outcome": "given",
-    "consent_given_by": "parent_with_pr",
-    "consent_explicit": True,
-    "consent_date": "2026-11-14",
-    "consent_not_sought_reason": None,
-    "consent_not_sought_detail": None,
-    "special_category_condition": "art9_2_h_health_social_care",
-    "substantial_public_interest": None,
-    "appropriate_policy_document": None,
-    "article8_justification": None,
-    "statutory_gateways": ["children_act_1989_s17"],
-    "subject_informed": "yes",
-    "subject_not_informed_reason": None,
-    **EARLY_HELP,
-}
-NO_EPISODE = {"early_help_episode": False, **dict.fromkeys(LIVERPOOL_IDS[1:])}
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-}
 #: decided_at 2026-11-21 in the base answers: the national review is the child's 25th birthday.
 NATIONAL_REVIEW = {"class": "safeguarding-decision", "review_on": "2044-11-21"}
 EARLY_HELP_REVIEW = {"class": "early_help", "review_on": "2032-11-21"}
@@ -83,41 +36,10 @@ default_years_only = pytest.mark.skipif(
 )
 
 
-def changed(answers: dict[str, Any], *change_sets: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """A copy of ``answers`` with each change applied in turn (``None`` removes the answer)."""
-    result = copy.deepcopy(answers)
-    for change in [*change_sets, changes]:
-        for key, value in change.items():
-            if value is None:
-                result.pop(key, None)
-            else:
-                result[key] = value
-    return result
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def liverpool() -> Engine:
-    return Engine(["liverpool"])
 
 
 @pytest.fixture
@@ -125,27 +47,14 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """``cli("check", FORM, path)``: run ``main`` in-process; capture exit code and output."""
 
     def run(*args: str | Path) -> Result:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code
-        else:  # pragma: no cover - main always exits
-            pytest.fail("main() returned without calling sys.exit")
-        captured = capsys.readouterr()
-        assert isinstance(code, int), code
-        return Result(code, captured.out, captured.err)
+        return run_main(capsys, *args)
 
     return run
 
 
 def script(*args: str | Path, env: dict[str, str] | None = None) -> Result:
     """Run the installed console script with a clean environment plus ``env``."""
-    assert SCRIPT.exists(), f"the console script should be installed next to the interpreter at {SCRIPT}"
-    environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    environment.update(env or {})
-    done = subprocess.run([str(SCRIPT), *map(str, args)], capture_output=True, env=environment, timeout=60, check=False)
-    return Result(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+    return run_script(*args, cleared=CLEARED, env=env)
 
 
 @pytest.fixture
@@ -163,15 +72,6 @@ def plugin_rows(result: Result) -> dict[str, dict[str, Any]]:
 
 def rules_of(doc: dict[str, Any], prefix: str = "LIV-") -> list[tuple[str, str, str | None]]:
     return [(f["rule"], f["severity"], f["field"]) for f in doc["findings"] if f["rule"].startswith(prefix)]
-
-
-def assert_one_line_error(result: Result, *texts: str) -> None:
-    assert result.code == 2, (result.code, result.err)
-    assert "Traceback" not in result.out + result.err
-    assert result.out == ""
-    assert len(result.err_lines) == 1, result.err
-    for text in texts:
-        assert text in result.err, result.err
 
 
 # --- off by default, on when named ------------------------------------------------------------------------
@@ -293,14 +193,7 @@ def test_forms_show_json_with_the_plugin(cli, monkeypatch, how):
     questions = {q["id"]: q for q in section["questions"]}
     assert list(questions) == list(LIVERPOOL_IDS)
     assert {q["plugin"] for q in questions.values()} == {"liverpool"}
-    assert {k: q["type"] for k, q in questions.items()} == {
-        "early_help_episode": "yes_no",
-        "ehat_reference": "text",
-        "ehat_consent_on_file": "yes_no",
-        "family_agreement_recorded": "yes_no",
-        "child_views_sought": "yes_no",
-        "consent_review_on": "date",
-    }
+    assert {k: q["type"] for k, q in questions.items()} == LIVERPOOL_TYPES
     assert questions["early_help_episode"]["required"] is True
     assert questions["child_views_sought"]["required"] is False
     assert "child" in questions["child_views_sought"]["show_if"] and "subject_roles" in questions["child_views_sought"]["show_if"]
@@ -357,7 +250,7 @@ def test_early_help_record_reviewed_six_years_after_the_decision(liverpool, base
 
 @default_years_only
 def test_early_help_retention_applies_when_not_sharing_and_with_errors(liverpool, base_answers):
-    not_sharing = liverpool.evaluate(CORE_FORM, changed(base_answers, WITH_CONSENT, NOT_SHARING))
+    not_sharing = liverpool.evaluate(CORE_FORM, changed(base_answers, WITH_CONSENT, DO_NOT_SHARE))
     assert not_sharing.valid
     assert not_sharing.outcome["retention"] == EARLY_HELP_REVIEW
     incomplete = liverpool.evaluate(CORE_FORM, changed(base_answers, WITH_CONSENT, ehat_reference=None))
@@ -504,7 +397,6 @@ def test_console_script_with_bad_review_years(early_help_file):
 
 
 def test_console_script_bad_review_years_is_harmless_while_the_plugin_is_off():
-    scenario = Path(__file__).resolve().parent.parent / "data" / "scenarios" / "01-gp-shares-without-consent-child-at-risk.json"
-    result = script("check", CORE_FORM, scenario, "--json", env={VARIABLE: "abc"})
+    result = script("check", CORE_FORM, SCENARIO_01, "--json", env={VARIABLE: "abc"})
     assert result.code == 0, result.err
     assert result.json()["outcome"]["retention"] == NATIONAL_REVIEW

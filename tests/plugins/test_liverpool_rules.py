@@ -5,67 +5,26 @@ and any worked scenario that enables it."""
 
 from __future__ import annotations
 
-import copy
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from answer_sets import DO_NOT_SHARE, changed
+from cli_runs import run_script
+from forms_md_tables import CORE_FORM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from liverpool_cases import EARLY_HELP, LIVERPOOL_IDS, LIVERPOOL_TYPES, NO_EPISODE, WITH_CONSENT
+from scenario_files import SCENARIOS, load_scenarios
 
 from sharewise.core import Engine, Evaluation
 
-CORE_FORM = "information-sharing-decision"
-SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-SCRIPT = Path(sys.executable).parent / "sharewise"
-LIVERPOOL_IDS = (
-    "early_help_episode",
-    "ehat_reference",
-    "ehat_consent_on_file",
-    "family_agreement_recorded",
-    "child_views_sought",
-    "consent_review_on",
-)
 FOLLOW_UPS = ("ehat_reference", "ehat_consent_on_file", "family_agreement_recorded", "consent_review_on")
 LIV_1_MESSAGE = (
     "Early Help is consent-based: seek consent, or if you now believe the child is at risk of significant harm, "
     "refer to children's social care (this is then not Early Help)"
 )
 
-#: The Early Help section's answers for a complete episode (the child's views were sought).
-EARLY_HELP = {
-    "early_help_episode": True,
-    "ehat_reference": "EHAT-2026-0412",
-    "ehat_consent_on_file": True,
-    "family_agreement_recorded": True,
-    "child_views_sought": True,
-    "consent_review_on": "2027-05-14",
-}
-#: Scenario 01 turned into an Early Help case with explicit consent from a parent: no para 18, no Art 8 text.
-WITH_CONSENT = {
-    "concern_level": "wellbeing_support",
-    "urgency": "routine",
-    "subject_roles": ["child"],
-    "consent_sought": True,
-    "consent_outcome": "given",
-    "consent_given_by": "parent_with_pr",
-    "consent_explicit": True,
-    "consent_date": "2026-11-14",
-    "consent_not_sought_reason": None,
-    "consent_not_sought_detail": None,
-    "special_category_condition": "art9_2_h_health_social_care",
-    "substantial_public_interest": None,
-    "appropriate_policy_document": None,
-    "article8_justification": None,
-    "statutory_gateways": ["children_act_1989_s17"],
-    "subject_informed": "yes",
-    "subject_not_informed_reason": None,
-    **EARLY_HELP,
-}
 #: Scenario 01 as an Early Help case shared without consent under para 18 (consent not sought).
 WITHOUT_CONSENT = {
     "concern_level": "wellbeing_support",
@@ -90,39 +49,12 @@ NOT_EXPLICIT = {
     "article8_justification": "Protection of the child's health; no less intrusive way to plan the support.",
 }
 PARTIAL = {**WITH_CONSENT, "consent_outcome": "partial", "consent_scope": "Health visitor records only, not school reports."}
-NOT_SHARING = {
-    "decision": "do_not_share",
-    "shared_information": None,
-    "shared_with": None,
-    "share_method": None,
-    "shared_at": None,
-    "article8_justification": None,
-}
-NO_EPISODE = {"early_help_episode": False, **dict.fromkeys(LIVERPOOL_IDS[1:])}
-
-
-@pytest.fixture(scope="module")
-def liverpool() -> Engine:
-    """Built-ins plus the opt-in Liverpool plugin."""
-    return Engine(["liverpool"])
 
 
 @pytest.fixture(scope="module")
 def national() -> Engine:
     """Built-ins only (a separate instance from conftest's, so this module stands alone)."""
     return Engine()
-
-
-def changed(answers: dict[str, Any], *change_sets: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """A copy of ``answers`` with each change applied in turn (``None`` removes the answer)."""
-    result = copy.deepcopy(answers)
-    for change in [*change_sets, changes]:
-        for key, value in change.items():
-            if value is None:
-                result.pop(key, None)
-            else:
-                result[key] = value
-    return result
 
 
 def found(evaluation: Evaluation, rule: str | None = None) -> list[tuple[str, str, str | None]]:
@@ -192,14 +124,7 @@ def test_section_present_with_the_plugin(liverpool):
     assert section.plugin == "liverpool"
     assert [q.id for q in section.questions] == list(LIVERPOOL_IDS)
     types = {q.id: q.type for q in section.questions}
-    assert types == {
-        "early_help_episode": "yes_no",
-        "ehat_reference": "text",
-        "ehat_consent_on_file": "yes_no",
-        "family_agreement_recorded": "yes_no",
-        "child_views_sought": "yes_no",
-        "consent_review_on": "date",
-    }
+    assert types == LIVERPOOL_TYPES
     assert "liverpool" in form.extended_by
 
 
@@ -377,8 +302,8 @@ def test_liv_1_fires_for_withdrawn_consent_and_partial_sharing(liverpool, base_a
     [
         pytest.param({**WITH_CONSENT}, id="with-consent"),
         pytest.param(PARTIAL, id="partial-explicit-consent"),
-        pytest.param({**WITHOUT_CONSENT, **NOT_SHARING}, id="not-sharing"),
-        pytest.param({**REFUSED, **NOT_SHARING}, id="refused-not-sharing"),
+        pytest.param({**WITHOUT_CONSENT, **DO_NOT_SHARE}, id="not-sharing"),
+        pytest.param({**REFUSED, **DO_NOT_SHARE}, id="refused-not-sharing"),
         pytest.param({**WITHOUT_CONSENT, **NO_EPISODE}, id="not-an-episode"),
         pytest.param({**WITHOUT_CONSENT, **dict.fromkeys(LIVERPOOL_IDS)}, id="episode-unanswered"),
     ],
@@ -459,7 +384,7 @@ def test_liv_3_fires_when_consent_given_in_an_episode(liverpool, base_answers, v
 
 
 def test_liv_3_fires_when_not_sharing(liverpool, base_answers):
-    evaluation = liverpool.evaluate(CORE_FORM, changed(base_answers, WITH_CONSENT, NOT_SHARING))
+    evaluation = liverpool.evaluate(CORE_FORM, changed(base_answers, WITH_CONSENT, DO_NOT_SHARE))
     assert evaluation.valid
     assert found(evaluation) == [("LIV-3", "advice", "consent_review_on")]
 
@@ -584,7 +509,7 @@ VARIANTS = {
     "refused": REFUSED,
     "not-explicit": NOT_EXPLICIT,
     "partial": PARTIAL,
-    "not-sharing": {**WITHOUT_CONSENT, **NOT_SHARING},
+    "not-sharing": {**WITHOUT_CONSENT, **DO_NOT_SHARE},
     "no-episode": {**WITHOUT_CONSENT, **NO_EPISODE},
 }
 
@@ -600,16 +525,7 @@ def test_national_findings_and_decision_support_identical_with_the_plugin(liverp
         assert local.outcome[key] == nat.outcome[key], key
 
 
-def _core_scenarios() -> list[dict[str, Any]]:
-    docs = []
-    for path in sorted(SCENARIOS.glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        doc["file"] = path.name
-        docs.append(doc)
-    return docs
-
-
-@pytest.mark.parametrize("scenario", [s for s in _core_scenarios() if not s.get("plugins")], ids=lambda s: s["file"])
+@pytest.mark.parametrize("scenario", [s for s in load_scenarios() if not s.get("plugins")], ids=lambda s: s["file"])
 def test_every_worked_scenario_keeps_its_national_findings_with_the_plugin_on(liverpool, national, scenario):
     local = liverpool.evaluate(scenario["form"], scenario["answers"])
     nat = national.evaluate(scenario["form"], scenario["answers"])
@@ -645,7 +561,7 @@ def test_property_liverpool_only_adds_findings(
             answers = changed(answers, consent_given_by=None, consent_explicit=None, consent_override_reason="Needed for safety.")
     answers = changed(answers, concern_level=concern, subject_roles=roles, decision=decision)
     if decision == "do_not_share":
-        answers = changed(answers, NOT_SHARING)
+        answers = changed(answers, DO_NOT_SHARE)
     if episode is None:
         answers = changed(answers, **dict.fromkeys(LIVERPOOL_IDS))
     elif episode is False:
@@ -670,7 +586,7 @@ def test_property_liverpool_only_adds_findings(
 # --- worked scenarios enabling the plugin ---------------------------------------------------------------------
 
 
-LIVERPOOL_SCENARIOS = [s for s in _core_scenarios() if "liverpool" in (s.get("plugins") or [])]
+LIVERPOOL_SCENARIOS = [s for s in load_scenarios() if "liverpool" in (s.get("plugins") or [])]
 SCENARIO_PARAMS = [pytest.param(s, id=s["file"]) for s in LIVERPOOL_SCENARIOS] or [
     pytest.param(None, id="none", marks=pytest.mark.skip(reason="no worked scenario enables the liverpool plugin yet"))
 ]
@@ -693,14 +609,8 @@ def test_liverpool_scenario_through_the_engine(scenario):
 
 @pytest.mark.parametrize("scenario", SCENARIO_PARAMS)
 def test_liverpool_scenario_through_the_console_script(scenario):
-    env = {k: v for k, v in os.environ.items() if k not in ("SHAREWISE_PLUGINS", "SHAREWISE_LIVERPOOL_EARLY_HELP_REVIEW_YEARS")}
-    done = subprocess.run(
-        [str(SCRIPT), "check", scenario["form"], str(SCENARIOS / scenario["file"]), "--json"],
-        capture_output=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    doc = json.loads(done.stdout)
-    assert done.returncode == (0 if scenario["expect"]["valid"] else 1), done.stderr
+    cleared = ("SHAREWISE_PLUGINS", "SHAREWISE_LIVERPOOL_EARLY_HELP_REVIEW_YEARS")
+    done = run_script("check", scenario["form"], SCENARIOS / scenario["file"], "--json", cleared=cleared)
+    doc = done.json()
+    assert done.code == (0 if scenario["expect"]["valid"] else 1), done.err
     _check_expectations(doc, scenario)

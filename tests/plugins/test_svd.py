@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from finding_asserts import assert_clean_base, assert_rule_finding, only, triples
+
+from sharewise.core import Evaluation
 
 FORM = "serious-violence-duty"
 AUTHORITIES = (
@@ -68,52 +72,16 @@ ALL_RESTRICTIONS = {"information_type": "patient", "disclosing_function": "healt
 
 
 @pytest.fixture
-def svd(engine):
+def svd(evaluate_changed: Callable[..., Callable[..., Evaluation]]) -> Callable[..., Evaluation]:
     """Evaluate BASE with some answers changed (``None`` removes one)."""
-
-    def run(**changes: Any):
-        answers = copy.deepcopy(BASE)
-        for key, value in changes.items():
-            if value is None:
-                answers.pop(key, None)
-            else:
-                answers[key] = value
-        return engine.evaluate(FORM, answers)
-
-    return run
-
-
-def triples(evaluation) -> list[tuple[str, str, str | None]]:
-    return sorted((f.rule, f.severity, f.field) for f in evaluation.findings)
-
-
-def only(evaluation, rule: str):
-    found = [f for f in evaluation.findings if f.rule == rule]
-    assert len(found) == 1, [f.to_dict() for f in evaluation.findings]
-    return found[0]
-
-
-def assert_rule_finding(finding, severity: str, field: str, *reference_parts: str) -> None:
-    assert finding.severity == severity
-    assert finding.field == field
-    assert finding.plugin == "england"
-    assert finding.message.strip()
-    assert finding.reference
-    for part in reference_parts:
-        assert part in finding.reference, finding.reference
+    return evaluate_changed(FORM, BASE)
 
 
 # --- Base answer sets ---------------------------------------------------------------------------------
 
 
 def test_base_s16_disclosure_has_no_findings(svd):
-    evaluation = svd()
-    assert evaluation.form_id == FORM
-    assert evaluation.form_version == 1
-    assert evaluation.valid
-    assert evaluation.findings == ()
-    assert evaluation.outcome["missing"] == []
-    assert evaluation.outcome["review_required"] is False
+    assert_clean_base(svd(), FORM)
 
 
 def test_base_s17_response_has_no_findings(svd):

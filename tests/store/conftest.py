@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runs import Result, assert_one_line_error, run_main
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import text
 
-from sharewise.adapters.cli import main
 from sharewise.core import Engine, hookimpl
 from sharewise.core.context import Retention
 from sharewise.core.record import Record
@@ -187,51 +187,13 @@ def raw(store: Any) -> Raw:
 # --- the command line -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Result:
-    """One in-process run of ``sharewise``."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Result]]:
     """``cli("--database", url, "audit", "verify")``: run ``main`` in-process; exit code and output."""
-
-    def run(*args: str | Path) -> Result:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code
-        else:  # pragma: no cover - main always exits
-            pytest.fail("main() returned without calling sys.exit")
-        captured = capsys.readouterr()
-        assert isinstance(code, int), f"exit code should be an int, got {code!r}"
-        return Result(code, captured.out, captured.err)
-
-    yield run
-
-
-def _assert_one_line_error(result: Result, *expected: str) -> None:
-    assert result.code == 2, f"expected exit 2, got {result.code}; stderr: {result.err!r}"
-    assert "Traceback" not in result.out + result.err
-    assert result.out == "", f"nothing should be printed on stdout, got {result.out!r}"
-    assert len(result.err_lines) == 1, f"expected one line on stderr, got {result.err!r}"
-    for piece in expected:
-        assert piece in result.err, f"{piece!r} not in {result.err!r}"
+    yield lambda *args: run_main(capsys, *args)
 
 
 @pytest.fixture
 def one_line_error() -> Callable[..., None]:
     """``one_line_error(result, "text", ...)``: exit 2, empty stdout, one stderr line holding each text, no traceback."""
-    return _assert_one_line_error
+    return assert_one_line_error

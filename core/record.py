@@ -4,7 +4,7 @@ produced it. Stored by ``sharewise.core.store``; created by ``sharewise.core.sub
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sharewise.core.canonical import content_hash
@@ -66,8 +66,7 @@ class Record:
 
     def content(self) -> dict[str, Any]:
         """The hashed content: every content field, as JSON-ready data."""
-        data = asdict(self)
-        return {name: data[name] for name in CONTENT_FIELDS}
+        return {name: getattr(self, name) for name in CONTENT_FIELDS}
 
     def compute_hash(self) -> str:
         """The sha256 of the record's current content."""

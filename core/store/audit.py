@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Text, bindparam, func, select, type_coerce, update
 
 from sharewise.core.canonical import GENESIS_HASH, canonical_json
 from sharewise.core.errors import InvalidInput
@@ -26,6 +26,8 @@ from sharewise.core.store.schema import audit_head, audit_log
 ACTIONS = frozenset({"created", "amended", "viewed", "exported", "delivered", "purged", "held", "released", "reviewed"})
 CREATING = frozenset({"created", "amended"})
 STREAM_BATCH = 20_000
+_INSERT_ENTRY = audit_log.insert()
+_MOVE_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 ACTOR_LIMIT = 200
 
 
@@ -87,12 +89,9 @@ def append(
     at = at.astimezone(dt.UTC)
     body = entry_body(seq, at, action, record_id, actor, detail)
     entry_hash = link(head.hash, body)
-    connection.execute(
-        audit_log.insert().values(
-            seq=seq, at=at, action=action, record_id=record_id, actor=actor, body=body, prev_hash=head.hash, hash=entry_hash
-        )
-    )
-    connection.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=entry_hash))
+    row = {"seq": seq, "at": at, "action": action, "record_id": record_id, "actor": actor, "body": body}
+    connection.execute(_INSERT_ENTRY, [{**row, "prev_hash": head.hash, "hash": entry_hash}])
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": entry_hash})
     return _entry(seq, body, head.hash, entry_hash)
 
 
@@ -133,10 +132,11 @@ def walk_chain(connection: Connection) -> ChainReport:
     """Check every entry's sequence, link, hash and columns against its body, in one pass."""
     report = ChainReport()
     expected_seq, prev = 1, GENESIS_HASH
+    at_text, as_stored = _time_as_text(connection)
     raw = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
         select(
             audit_log.c.seq,
-            audit_log.c.at,
+            at_text,
             audit_log.c.action,
             audit_log.c.record_id,
             audit_log.c.actor,
@@ -160,8 +160,8 @@ def walk_chain(connection: Connection) -> ChainReport:
             report.problem = f"audit entry {seq} has been altered: its content no longer matches its hash"
             return report
         content = json.loads(body)
-        written = (content["seq"], content["at"], content["action"], content["record_id"], content["actor"])
-        if written != (seq, at.isoformat(timespec="microseconds"), action, record_id, actor):
+        written = (content["seq"], as_stored(content["at"]), content["action"], content["record_id"], content["actor"])
+        if written != (seq, at, action, record_id, actor):
             report.problem = f"audit entry {seq} has been altered: its columns no longer match its hashed content"
             return report
         if action in CREATING:
@@ -177,3 +177,21 @@ def walk_chain(connection: Connection) -> ChainReport:
             "entries were removed from the end, or the head was altered"
         )
     return report
+
+
+def _time_as_text(connection: Connection) -> tuple[Any, Callable[[str], str]]:
+    """The ``at`` column as text, and how to write a body's ISO time the same way — compared as
+    strings, because converting a million timestamps to datetimes would dominate verification."""
+    if connection.dialect.name == "postgresql":
+        text = func.to_char(func.timezone("UTC", audit_log.c.at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+        return text, _same
+    return type_coerce(audit_log.c.at, Text), _sqlite_time
+
+
+def _same(iso: str) -> str:
+    return iso
+
+
+def _sqlite_time(iso: str) -> str:
+    """``2026-11-25T09:30:00.000000+00:00`` as SQLite stores UTC times: ``2026-11-25 09:30:00.000000``."""
+    return iso[:10] + " " + iso[11:26] if iso.endswith("+00:00") and len(iso) == 32 else iso

@@ -115,7 +115,7 @@ class Store:
     @staticmethod
     def insert_record(connection: Connection, record: Record, request_hash: str | None) -> None:
         """Insert a new record (its audit entry is appended by the caller in the same transaction)."""
-        connection.execute(records.insert().values(**record_values(record, request_hash)))
+        connection.execute(records.insert(), [record_values(record, request_hash)])
 
     @staticmethod
     def find_idempotent(connection: Connection, host: str, key: str) -> tuple[Record, str | None] | None:

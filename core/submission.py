@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sharewise.core.answer_schema import is_unanswered
 from sharewise.core.canonical import content_hash
 from sharewise.core.dates import add_years
 from sharewise.core.engine import Engine, Evaluation
@@ -191,7 +192,7 @@ class Recorder:
             id=str(uuid.uuid4()),
             form_id=evaluation.form_id,
             form_version=evaluation.form_version,
-            answers=dict(answers),
+            answers={key: value for key, value in answers.items() if not is_unanswered(value)},
             findings=[finding.to_dict() for finding in evaluation.findings],
             acknowledged_warnings=acknowledged,
             outcome=dict(evaluation.outcome),

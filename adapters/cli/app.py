@@ -16,6 +16,7 @@ from sharewise.adapters.cli import (
     check_cmd,
     db_cmd,
     drafts_cmd,
+    export_cmd,
     forms_cmd,
     plugins_cmd,
     records_cmd,
@@ -52,6 +53,9 @@ cli.add_command(drafts_cmd.drafts)
 cli.add_command(audit_cmd.audit)
 cli.add_command(retention_cmd.retention)
 cli.add_command(db_cmd.db)
+cli.add_command(export_cmd.export)
+cli.add_command(export_cmd.import_command)
+cli.add_command(export_cmd.schema)
 
 
 def main(argv: list[str] | None = None) -> None:

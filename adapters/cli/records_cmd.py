@@ -16,6 +16,7 @@ from sharewise.adapters.cli.options import (
     utcnow,
 )
 from sharewise.adapters.cli.submit_cmd import ack_option, describe, key_option, run_submission
+from sharewise.adapters.exports.formats import FormLookup, check_format, render
 from sharewise.core.record import Record
 from sharewise.core.submission import Recorder
 
@@ -48,14 +49,27 @@ def list_records(review_required: bool, form_id: str | None, limit: int, as_json
 
 @records.command("show")
 @click.argument("record_id")
+@click.option(
+    "--format",
+    "format_name",
+    metavar="FORMAT",
+    help="Print the record in an export format: json, xml, fhir-json, fhir-xml, xslt:NAME.",
+)
 @json_option
-def show_record(record_id: str, as_json: bool) -> None:
+@plugin_option
+def show_record(record_id: str, format_name: str | None, as_json: bool, plugins: tuple[str, ...]) -> None:
     """Show one record with its chain of versions (the viewing is audited)."""
     store = open_store()
     versions = store.chain(record_id)
     record = next(version for version in versions if version.id == record_id)
     with store.reading() as connection:
         hold = store.active_hold(connection, record_id)
+    if format_name is not None:
+        name = check_format(format_name)
+        document = render(record, name, FormLookup(make_engine(plugins)))
+        store.record_access("exported", [record_id], actor=actor(), now=utcnow(), detail={"format": name})
+        click.echo(document.decode("utf-8"), nl=False)
+        return
     store.record_access("viewed", [record_id], actor=actor(), now=utcnow())
     if as_json:
         echo_json({**record.to_dict(), "versions": [v.id for v in versions], "legal_hold": hold.to_dict() if hold else None})

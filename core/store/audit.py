@@ -23,8 +23,11 @@ from sharewise.core.canonical import GENESIS_HASH, canonical_json
 from sharewise.core.errors import InvalidInput
 from sharewise.core.store.schema import audit_head, audit_log
 
-ACTIONS = frozenset({"created", "amended", "viewed", "exported", "delivered", "purged", "held", "released", "reviewed"})
-CREATING = frozenset({"created", "amended"})
+ACTIONS = frozenset(
+    {"created", "amended", "imported", "viewed", "exported", "delivered", "purged", "held", "released", "reviewed"}
+)
+#: The entries that bring a record into this database, holding its content hash.
+CREATING = frozenset({"created", "amended", "imported"})
 STREAM_BATCH = 20_000
 _INSERT_ENTRY = audit_log.insert()
 _MOVE_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))

@@ -21,7 +21,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -44,7 +43,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-Json = JSON().with_variant(JSONB(), "postgresql")
+#: JSON stored as text on every database: PostgreSQL's JSONB would normalise numbers (-0.0, 1e300),
+#: changing the content a record's hash was computed over.
+Json = JSON()
 metadata = MetaData()
 
 records = Table(

@@ -163,6 +163,17 @@ class Store:
             )
         return [_with_successor(record, successors.get(record.id)) for record in found]
 
+    def iter_records(self, *, since: dt.datetime | None = None, host: str | None = None, batch: int = 1_000) -> Iterator[Record]:
+        """Every record in commit order (made at or after ``since``), streamed in batches: memory stays flat."""
+        query = select(records).order_by(records.c.created_seq)
+        if since is not None:
+            query = query.where(records.c.created_at >= since)
+        if host is not None:
+            query = query.where(records.c.host == host)
+        with self.reading() as connection:
+            for row in connection.execution_options(stream_results=True, yield_per=batch).execute(query):
+                yield record_from_row(row)
+
     def chain(self, record_id: str, *, host: str | None = None) -> list[Record]:
         """Every version of the decision ``record_id`` belongs to, oldest first."""
         with self.reading() as connection:
@@ -229,6 +240,13 @@ class Store:
         with self.writing() as connection:
             for record_id in record_ids:
                 audit.append(connection, action, record_id=record_id, actor=actor, detail=dict(detail or {}), at=now)
+
+    def log(
+        self, action: str, *, actor: str, now: dt.datetime, record_id: str | None = None, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        """Audit one event (an export of many records, say) in its own transaction."""
+        with self.writing() as connection:
+            audit.append(connection, action, record_id=record_id, actor=actor, detail=dict(detail or {}), at=now)
 
     def audit_entries(self, *, record_id: str | None = None, limit: int | None = None) -> list[audit.AuditEntry]:
         """Audit entries in order, for one record or the last ``limit`` overall."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from answer_sets import after, before
+from answer_sets import CONSENT_RECORD, after, before
 from finding_asserts import assert_clean_base, assert_rule_finding, only, triples
 from forms_md_tables import AGENCY_CODES, SUBJECT_ROLE_CODES
 
@@ -24,16 +24,7 @@ from sharewise.core import Evaluation
 
 FORM = "consent-record"
 
-BASE: dict[str, Any] = {
-    "subject_roles": ["child", "parent_carer"],
-    "given_by": "parent_with_pr",
-    "scope_agencies": ["children_social_care", "health_gp", "education"],
-    "scope_purposes": "To share school attendance and health information for the Early Help assessment.",
-    "explicit": True,
-    "method": "written",
-    "given_on": "2026-09-01",
-    "review_on": "2027-03-01",
-}
+BASE: dict[str, Any] = CONSENT_RECORD
 CHILD_GAVE_IT = {"given_by": "child_competent", "child_competence_assessed": True, "subject_roles": ["child"]}
 ALWAYS_REQUIRED = (
     "subject_roles",

@@ -94,3 +94,16 @@ EXPLICIT_CONSENT_CONDITION: dict[str, Any] = {
 }
 #: With explicit consent given, and relying on it as the condition.
 GIVEN_EXPLICIT_CONSENT: dict[str, Any] = GIVEN | EXPLICIT_CONSENT_CONDITION
+
+
+#: A valid consent-record: a parent's written consent for three agencies (that form has no worked scenario).
+CONSENT_RECORD: dict[str, Any] = {
+    "subject_roles": ["child", "parent_carer"],
+    "given_by": "parent_with_pr",
+    "scope_agencies": ["children_social_care", "health_gp", "education"],
+    "scope_purposes": "To share school attendance and health information for the Early Help assessment.",
+    "explicit": True,
+    "method": "written",
+    "given_on": "2026-09-01",
+    "review_on": "2027-03-01",
+}

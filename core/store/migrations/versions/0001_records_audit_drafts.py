@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -17,7 +16,8 @@ branch_labels = None
 depends_on = None
 
 GENESIS_HASH = "0" * 64
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+#: Plain JSON (text) everywhere: JSONB would normalise numbers and so change hashed content.
+JSON = sa.JSON()
 WHEN = sa.DateTime(timezone=True)
 
 

@@ -1,0 +1,1 @@
+"""Package data: the XSD of the sharewise decision-record XML format."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sharewise.core import outbox
 from sharewise.core.answer_schema import is_unanswered
 from sharewise.core.canonical import content_hash
 from sharewise.core.dates import add_years
@@ -90,21 +91,9 @@ class Recorder:
         _bounded("host name", host, HOST_LIMIT)
         _bounded("author id", (author or {}).get("id"), ACTOR_LIMIT)
         acknowledged = sorted(set(acknowledged))
-        request = {
-            "form_id": form_id,
-            "version": version,
-            "answers": answers,
-            "acknowledged": acknowledged,
-            "context": dict(context or {}),
-            "supersedes": supersedes.id if supersedes else None,
-            "reason": reason,
-        }
-        request_hash = content_hash(request)
-        if idempotency_key is not None:
-            with self.store.reading() as connection:
-                earlier = self.store.find_idempotent(connection, host, idempotency_key)
-            if earlier is not None:
-                return _replay(earlier, request_hash, idempotency_key)
+        request_hash = _request_hash(
+            form_id, version, answers, acknowledged, context, supersedes.id if supersedes else None, reason
+        )
         now = self.clock()
         evaluation = self.engine.evaluate(form_id, answers, version=version, host=context, today=now.date())
         warnings = _check_acknowledgements(evaluation, acknowledged)
@@ -134,6 +123,7 @@ class Recorder:
             )
             stored = Record(**{**record.__dict__, "created_seq": entry.seq})
             self.store.insert_record(connection, stored, request_hash)
+            outbox.enqueue(connection, stored.id, stored.host, now)
         return Submitted(stored)
 
     def amend(
@@ -150,8 +140,18 @@ class Recorder:
     ) -> Submitted:
         """Correct a record: a new record superseding it, with a reason; both stay readable."""
         if not reason or not reason.strip():
-            raise AmendmentRefused("an amendment needs a reason: say what was wrong and what changed")
+            raise InvalidInput("an amendment needs a reason: say what was wrong and what changed")
         original = self.store.get(record_id, host=host)
+        if idempotency_key is not None:
+            with self.store.reading() as connection:
+                earlier = self.store.find_idempotent(connection, original.host, idempotency_key)
+            if earlier is not None:
+                acks = sorted(set(acknowledged))
+                context = context if context is not None else original.context
+                wanted = _request_hash(
+                    original.form_id, original.form_version, answers, acks, context, original.id, reason.strip()
+                )
+                return _replay(earlier, wanted, idempotency_key)
         if original.disposal is not None:
             raise AmendmentRefused(f"record {record_id} has been disposed of under retention and cannot be amended")
         if original.superseded_by is not None:
@@ -209,6 +209,28 @@ class Recorder:
             idempotency_key=idempotency_key,
         )
         return Record(**{**record.__dict__, "content_hash": record.compute_hash()})
+
+
+def _request_hash(
+    form_id: str,
+    version: int | None,
+    answers: Any,
+    acknowledged: list[str],
+    context: Mapping[str, Any] | None,
+    supersedes: str | None,
+    reason: str | None,
+) -> str:
+    """What identifies a request for its idempotency key: the same key with another request is a conflict."""
+    request = {
+        "form_id": form_id,
+        "version": version,
+        "answers": answers,
+        "acknowledged": acknowledged,
+        "context": dict(context or {}),
+        "supersedes": supersedes,
+        "reason": reason,
+    }
+    return content_hash(request)
 
 
 def _check_acknowledgements(evaluation: Evaluation, acknowledged: list[str]) -> list[str]:

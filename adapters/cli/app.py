@@ -18,10 +18,12 @@ from sharewise.adapters.cli import (
     drafts_cmd,
     export_cmd,
     forms_cmd,
+    hosts_cmd,
     plugins_cmd,
     records_cmd,
     retention_cmd,
     rules_cmd,
+    serve_cmd,
     submit_cmd,
 )
 from sharewise.core.errors import FormDefinitionError, SharewiseError
@@ -56,6 +58,10 @@ cli.add_command(db_cmd.db)
 cli.add_command(export_cmd.export)
 cli.add_command(export_cmd.import_command)
 cli.add_command(export_cmd.schema)
+cli.add_command(hosts_cmd.hosts)
+cli.add_command(serve_cmd.serve)
+cli.add_command(serve_cmd.worker)
+cli.add_command(serve_cmd.deliveries)
 
 
 def main(argv: list[str] | None = None) -> None:

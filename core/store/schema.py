@@ -141,3 +141,51 @@ drafts = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_drafts_expires_at", "expires_at"),
 )
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("origins", Json, nullable=False),
+    Column("webhook_url", Text, nullable=True),
+    Column("webhook_format", String(40), nullable=False),
+    Column("webhook_secret", String(100), nullable=False),
+    Column("webhook_disabled_at", UTCDateTime, nullable=True),
+    Column("drop_dir", Text, nullable=True),
+    Column("api_key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("key_rotated_at", UTCDateTime, nullable=True),
+)
+
+launch_codes = Table(
+    "launch_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("host", String(100), nullable=False),
+    Column("form_id", String(100), nullable=False),
+    Column("context", Json, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index("ix_launch_codes_expires_at", "expires_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", String(64), nullable=False, unique=True),
+    Column("record_id", String(36), nullable=False),
+    Column("host", String(100), nullable=False),
+    Column("target", String(10), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Index("ix_outbox_due", "state", "next_attempt_at"),
+)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +21,7 @@ from sharewise.core.store.rows import record_from_row, record_values
 from sharewise.core.store.schema import audit_head, legal_holds, records
 
 STREAM_BATCH = 5_000
+RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class RecordNotFound(SharewiseError, LookupError):
@@ -77,6 +80,9 @@ class Store:
         self.engine: Engine = connect(self.url)
         self._auto_create = auto_create_sqlite
         self._checked = False
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     def __repr__(self) -> str:
         return f"Store({masked(self.url)!r})"
@@ -92,11 +98,16 @@ class Store:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite, writers in this process queue on a lock first: SQLite lets one writer in at a time,
+        and its own busy wait sleeps in growing steps, which makes the slowest writes very slow.
+        """
         self._ensure_schema()
-        connection = self.engine.connect().execution_options(sharewise_write=True)
-        with translated_errors(self.url), connection, connection.begin():
-            yield connection
+        with self._write_lock:
+            connection = self.engine.connect().execution_options(sharewise_write=True)
+            with translated_errors(self.url), connection, connection.begin():
+                yield connection
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -125,6 +136,8 @@ class Store:
 
     def get(self, record_id: str, *, host: str | None = None, connection: Connection | None = None) -> Record:
         """The record ``record_id`` (only if it belongs to ``host``, when given); ``RecordNotFound`` otherwise."""
+        if not RECORD_ID.match(record_id):
+            raise RecordNotFound(f"no record {record_id[:40]!r}")
         with self._using(connection) as conn:
             query = select(records).where(records.c.id == record_id)
             if host is not None:

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from sharewise.core import Engine, hookimpl
+from sharewise.core.errors import InvalidInput
 from sharewise.core.record import Record
 from sharewise.core.store.store import RecordNotFound, Store
 from sharewise.core.submission import AmendmentRefused, IdempotencyConflict, Recorder, SubmissionRefused, Submitted
@@ -392,7 +393,7 @@ def test_amending_an_older_version_is_refused_naming_the_latest(
 def test_amendment_needs_a_reason(recorder: Recorder, store: Store, base_answers: dict[str, Any], reason: str) -> None:
     original = recorder.submit(CORE, base_answers).record
 
-    with pytest.raises(AmendmentRefused, match="reason"):
+    with pytest.raises(InvalidInput, match="reason"):  # bad input (API 422), not a conflict
         recorder.amend(original.id, base_answers, reason=reason)
 
     assert store.count() == 1

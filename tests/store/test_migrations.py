@@ -106,7 +106,7 @@ def test_an_empty_sqlite_file_is_refused_when_auto_create_is_off(tmp_path: Path)
 def test_an_empty_postgresql_schema_must_be_upgraded_explicitly(database_url: str, cli: Any, one_line_error: Any) -> None:
     store = Store(database_url)
     try:
-        for action in (store.list, store.verify, lambda: store.get("x"), store.count):
+        for action in (store.list, store.verify, lambda: store.get("00000000-0000-4000-8000-000000000000"), store.count):
             with pytest.raises(StoreError) as caught:
                 action()
             assert_one_line(caught.value, "not set up", "`sharewise db upgrade`")

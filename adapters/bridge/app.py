@@ -1,0 +1,120 @@
+"""The Flask app factory: ``create_app(config=None)``.
+
+Production: ``gunicorn 'sharewise.adapters.bridge:create_app()'`` (configuration from ``SHAREWISE_*``
+environment variables; outside development a secret key is required). ``sharewise serve`` runs it in
+development with an in-process delivery relay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Api
+
+from sharewise.adapters.bridge import api_forms, api_launch, api_records, embed, errors, security
+from sharewise.adapters.bridge.ratelimit import RateLimiter
+from sharewise.adapters.bridge.settings import Settings, from_environment
+from sharewise.adapters.bridge.state import Bridge, bridge
+from sharewise.adapters.exports.formats import FormLookup
+from sharewise.adapters.exports.record_xml import xsd_text
+from sharewise.core import strict_json
+from sharewise.core.engine import Engine
+from sharewise.core.hosts import HostRegistry
+from sharewise.core.plugins import sharewise_version
+from sharewise.core.store import Store
+from sharewise.core.submission import Recorder
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Request bodies are read as real JSON only: ``NaN``/``Infinity`` and repeated keys are bad input
+    (400), never values that break hashing later."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse strictly (``InvalidInput`` is a ``ValueError``, which Flask turns into a 400)."""
+        return strict_json.loads(s, source="the request body")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A configured bridge. ``config`` overrides the environment (keys are ``Settings`` fields)."""
+    settings: Settings = from_environment(overrides=config)
+    app = Flask("sharewise.bridge")
+    app.json = StrictJSONProvider(app)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes + 1,
+        SHAREWISE_MAX_BODY_BYTES=settings.max_body_bytes,
+        SESSION_COOKIE_NAME="sharewise_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=not settings.development,
+        SESSION_COOKIE_SAMESITE="None" if not settings.development else "Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        API_TITLE="sharewise",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    engine = Engine(list(settings.plugins))
+    store = Store(settings.database_url)
+    state = Bridge(
+        settings=settings,
+        engine=engine,
+        store=store,
+        recorder=Recorder(engine, store),
+        hosts=HostRegistry(store),
+        forms=FormLookup(engine),
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+    )
+    state.recorder.clock = lambda: state.clock()  # tests travel in time by replacing state.clock
+    app.extensions["sharewise"] = state
+    security.install(app)
+    api = Api(app, spec_kwargs={"info": {"description": "Information-sharing decisions: check, record, deliver."}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    errors.install(app)  # after flask-smorest's own handler, so that every error has the one shape
+    for blueprint in (api_forms.blp, api_records.blp, api_launch.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(embed.blp)
+    _meta_routes(app)
+    if settings.relay:
+        _start_relay(app)
+    return app
+
+
+def _meta_routes(app: Flask) -> None:
+    @app.get("/livez")
+    def livez() -> Response:
+        """Liveness only: the process answers (no database call)."""
+        return Response("ok\n", mimetype="text/plain")
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """Liveness and database reachability."""
+        bridge().store.count()
+        return jsonify({"status": "ok", "version": sharewise_version()})
+
+    @app.get("/api/v1/schemas/decision-record.xsd")
+    def xsd() -> Response:
+        """The XSD of the XML format."""
+        return Response(xsd_text(), mimetype="application/xml")
+
+
+def _start_relay(app: Flask) -> None:
+    from sharewise.adapters.delivery.relay import Relay
+
+    state = bridge_of(app)
+    stop = threading.Event()
+    relay = Relay(state.store, state.engine)
+    thread = threading.Thread(target=relay.run_until, args=(stop,), name="sharewise-relay", daemon=True)
+    thread.start()
+    app.extensions["sharewise-relay"] = (thread, stop)
+
+
+def bridge_of(app: Flask) -> Bridge:
+    """The ``Bridge`` of an app (outside a request)."""
+    return app.extensions["sharewise"]

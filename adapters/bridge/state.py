@@ -1,0 +1,41 @@
+"""What the bridge holds for its lifetime (in ``app.extensions["sharewise"]``, never in globals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from sharewise.adapters.bridge.ratelimit import RateLimiter
+from sharewise.adapters.bridge.settings import Settings
+from sharewise.adapters.exports.formats import FormLookup
+from sharewise.core.engine import Engine
+from sharewise.core.hosts import HostRegistry
+from sharewise.core.store import Store
+from sharewise.core.submission import Recorder
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Bridge:
+    """The engine, the store and the services built on them."""
+
+    settings: Settings
+    engine: Engine
+    store: Store
+    recorder: Recorder
+    hosts: HostRegistry
+    forms: FormLookup
+    limiter: RateLimiter
+    clock: Callable[[], dt.datetime] = utcnow
+
+
+def bridge() -> Bridge:
+    """The running app's ``Bridge``."""
+    return current_app.extensions["sharewise"]

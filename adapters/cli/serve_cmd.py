@@ -1,0 +1,108 @@
+"""``sharewise serve``, ``sharewise worker`` and ``sharewise deliveries``: running the bridge and the relay."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from sharewise.adapters.cli.options import echo_json, json_option, make_engine, open_store, utcnow
+from sharewise.core import outbox
+
+
+@click.command()
+@click.option("--host", "bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def serve(bind: str, port: int) -> None:
+    """Run the bridge on the embedded defaults (SQLite, an in-process delivery relay), for development.
+
+    Production runs under gunicorn: see docs/deployment.md.
+    """
+    from sharewise.adapters.bridge import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its access log would print launch codes
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request log prints full webhook URLs
+    environment = os.environ.get("SHAREWISE_ENV", "development")
+    database = (click.get_current_context().find_root().obj or {}).get("database")
+    overrides: dict[str, Any] = {"environment": environment, "relay": True}
+    if database:
+        overrides["database_url"] = database
+    app = create_app(overrides)
+    click.echo(f"sharewise bridge on http://{bind}:{port}/  (API: /api/v1, OpenAPI: /api/v1/openapi.json)", err=True)
+    app.run(host=bind, port=port, threaded=True, use_reloader=False)
+
+
+@click.command()
+@click.option(
+    "--interval", default=1.0, show_default=True, type=click.FloatRange(0.05, 60), help="Seconds between polls when idle."
+)
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option(
+    "--lease",
+    default=120,
+    show_default=True,
+    type=click.IntRange(5, 3600),
+    help="Seconds a claimed delivery is reserved for this worker.",
+)
+def worker(interval: float, once: bool, lease: int) -> None:
+    """Run a delivery relay. On PostgreSQL several workers can run side by side; on SQLite run one.
+
+    A worker that dies mid-delivery leaves its claims to expire after --lease seconds; another worker then
+    delivers them again (with the same webhook-id).
+    """
+    import datetime as dt
+
+    from sharewise.adapters.delivery.relay import Relay
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request log prints full webhook URLs
+    relay = Relay(open_store(), make_engine(()), lease=dt.timedelta(seconds=lease))
+    if once:
+        click.echo(f"attempted {relay.run_once(limit=1000)} deliveries")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo("sharewise relay running; stop with Ctrl-C or SIGTERM", err=True)
+    relay.run_until(stop, interval)
+    sys.exit(0)
+
+
+@click.group()
+def deliveries() -> None:
+    """Deliveries to host systems: list them, replay dead letters."""
+
+
+@deliveries.command("list")
+@click.option("--dead", is_flag=True, help="Only dead letters.")
+@click.option("--host", "host_name", metavar="NAME", help="Only this host's deliveries.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@json_option
+def list_deliveries(dead: bool, host_name: str | None, limit: int, as_json: bool) -> None:
+    """List deliveries, newest first."""
+    found = outbox.listing(open_store(), state=outbox.DEAD if dead else None, host=host_name, limit=limit)
+    if as_json:
+        echo_json([d.to_dict() for d in found])
+        return
+    if not found:
+        click.echo("no deliveries")
+    for d in found:
+        error = f"  last: {d.last_error}" if d.last_error else ""
+        click.echo(f"{d.id:>6} {d.state:<9} {d.host:<16} {d.target:<7} record {d.record_id} attempts {d.attempts}{error}")
+
+
+@deliveries.command("replay")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="Replay every dead letter.")
+def replay(ids: tuple[int, ...], all_dead: bool) -> None:
+    """Put dead letters (these ids, or --all-dead) back in the queue for a fresh set of attempts."""
+    if not ids and not all_dead:
+        raise click.UsageError("give the ids of dead letters to replay, or --all-dead")
+    count = outbox.replay(open_store(), ids=list(ids) or None, now=utcnow())
+    click.echo(f"requeued {count} dead letter(s)")

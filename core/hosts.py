@@ -157,6 +157,18 @@ class HostRegistry:
             )
         return Credentials(name, api_key, host.webhook_secret)
 
+    def configure(self, name: str, *, origins: Sequence[str], webhook_url: str | None) -> None:
+        """Change where a host's pages are served from and where its records are delivered."""
+        if not origins:
+            raise InvalidInput("give at least one origin: the web address the host's pages are served from")
+        with self.store.writing() as connection:
+            self._get(connection, name)
+            connection.execute(
+                update(hosts)
+                .where(hosts.c.name == name)
+                .values(origins=sorted({_origin(o) for o in origins}), webhook_url=_url(webhook_url, "webhook"))
+            )
+
     def enable_webhook(self, name: str) -> None:
         """Re-enable a webhook that answered 410 Gone."""
         with self.store.writing() as connection:

@@ -30,7 +30,7 @@ def launch_form(data: dict[str, Any]) -> dict[str, Any]:
         state.store,
         host=host.name,
         form_id=data["form_id"],
-        context=data["context"],
+        context={**data["context"], **({"theme": data["theme"]} if data.get("theme") else {})},
         now=bridge().clock(),
         ttl=state.settings.launch_ttl,
     )

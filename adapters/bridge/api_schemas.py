@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from sharewise.adapters.exports.record_json import FindingSchema, RecordSchema
+from sharewise.adapters.webform.presentation import theme_problems
 
 
 class _Strict(Schema):
@@ -57,11 +58,26 @@ class LaunchContext(Schema):
     organisation = fields.Dict(keys=fields.String())
 
 
+def _theme_ok(theme: dict[str, str]) -> None:
+    problems = theme_problems(theme)
+    if problems:
+        raise ValidationError(problems)
+
+
 class LaunchRequest(_Strict):
     """Open a form in the context of a case."""
 
     form_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     context = fields.Nested(LaunchContext, load_default=dict)
+    theme = fields.Dict(
+        keys=fields.String(),
+        validate=_theme_ok,
+        metadata={
+            "description": "How the form should look inside the host: colours (brand, text, background, focus, link) "
+            "as #rrggbb, font as font names, radius in px. Shown only; never part of the record.",
+            "example": {"brand": "#005eb8", "font": "Arial, sans-serif"},
+        },
+    )
 
 
 class LaunchResponse(Schema):

@@ -16,12 +16,13 @@ from flask import Flask, Response, jsonify
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 
-from sharewise.adapters.bridge import api_forms, api_launch, api_records, embed, errors, security
+from sharewise.adapters.bridge import api_forms, api_launch, api_records, errors, security
 from sharewise.adapters.bridge.ratelimit import RateLimiter
 from sharewise.adapters.bridge.settings import Settings, from_environment
 from sharewise.adapters.bridge.state import Bridge, bridge
 from sharewise.adapters.exports.formats import FormLookup
 from sharewise.adapters.exports.record_xml import xsd_text
+from sharewise.adapters.webform import demo, views
 from sharewise.core import strict_json
 from sharewise.core.engine import Engine
 from sharewise.core.hosts import HostRegistry
@@ -44,6 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings: Settings = from_environment(overrides=config)
     app = Flask("sharewise.bridge")
     app.json = StrictJSONProvider(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes + 1,
@@ -52,6 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=not settings.development,
         SESSION_COOKIE_SAMESITE="None" if not settings.development else "Lax",
+        # framed in the host's pages: a partitioned (CHIPS) cookie still works where third-party cookies
+        # are blocked; browsers accept Partitioned only with Secure, so not over development's plain http
+        SESSION_COOKIE_PARTITIONED=not settings.development,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
         API_TITLE="sharewise",
         API_VERSION="v1",
@@ -79,7 +85,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.install(app)  # after flask-smorest's own handler, so that every error has the one shape
     for blueprint in (api_forms.blp, api_records.blp, api_launch.blp):
         api.register_blueprint(blueprint)
-    app.register_blueprint(embed.blp)
+    app.register_blueprint(views.blp)
+    if settings.demo_origins:
+        demo.install(app, settings.demo_origins)
     _meta_routes(app)
     if settings.relay:
         _start_relay(app)

@@ -30,6 +30,7 @@ class Settings:
     launch_ttl: dt.timedelta = dt.timedelta(minutes=5)
     rate_limit_per_minute: int = 60
     relay: bool = False
+    demo_origins: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -18,8 +18,10 @@ from sharewise.core import outbox
 @click.command()
 @click.option("--host", "bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def serve(bind: str, port: int) -> None:
-    """Run the bridge on the embedded defaults (SQLite, an in-process delivery relay), for development.
+@click.option("--no-demo", is_flag=True, help="Do not serve the demo host at /.")
+def serve(bind: str, port: int, no_demo: bool) -> None:
+    """Run the bridge on the embedded defaults (SQLite, an in-process delivery relay), for development,
+    with the demo host at / (a pretend case system that embeds the form and receives the records).
 
     Production runs under gunicorn: see docs/deployment.md.
     """
@@ -33,9 +35,22 @@ def serve(bind: str, port: int) -> None:
     overrides: dict[str, Any] = {"environment": environment, "relay": True}
     if database:
         overrides["database_url"] = database
+    if not no_demo:
+        overrides["demo_origins"] = demo_origins(bind, port)
     app = create_app(overrides)
+    if not no_demo:
+        click.echo(f"sharewise demo host: open {overrides['demo_origins'][0]}/ in a browser", err=True)
     click.echo(f"sharewise bridge on http://{bind}:{port}/  (API: /api/v1, OpenAPI: /api/v1/openapi.json)", err=True)
     app.run(host=bind, port=port, threaded=True, use_reloader=False)
+
+
+def demo_origins(bind: str, port: int) -> tuple[str, ...]:
+    """The origins a browser reaches ``serve`` at: the loopback names, and the bound address if it is another.
+    The first is where the relay delivers the demo host's records."""
+    names = ["127.0.0.1", "localhost"]
+    if bind not in ("0.0.0.0", "::", *names):
+        names.append(f"[{bind}]" if ":" in bind else bind)
+    return tuple(f"http://{name}:{port}" for name in names)
 
 
 @click.command()

@@ -1,0 +1,476 @@
+"""The embedded form: the pages a launch URL opens inside the host, one section per page, each checked by the
+engine and saved as a draft when it is submitted; "check your answers"; the confirmation.
+
+Routes (all under ``/embed``): ``launch/<code>`` (single use) → ``section/<id>`` (GET, POST) → ``check``
+(GET, POST submits) → ``done``. ``saved`` after "save and come back later"; ``theme.css`` for the host's look.
+Everything works without JavaScript; ``static/sharewise.js`` only enhances.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, make_response, redirect, render_template, request, session, url_for
+
+from sharewise.adapters.bridge.state import bridge
+from sharewise.adapters.webform import form_session
+from sharewise.adapters.webform.fields import PagePost, long_date, read_page, typed_value
+from sharewise.adapters.webform.form_session import FormSession
+from sharewise.adapters.webform.pages import FormPages, Page
+from sharewise.adapters.webform.presentation import PageView, anchor, finding_section, source_of, summary_rows, theme_css
+from sharewise.core import launch
+from sharewise.core.drafts import Draft, DraftNotFound, Drafts
+from sharewise.core.engine import Evaluation
+from sharewise.core.findings import Finding
+from sharewise.core.formdef import Section
+from sharewise.core.hosts import HostNotFound
+from sharewise.core.prefill import prefilled_answers
+from sharewise.core.store.store import RecordNotFound
+from sharewise.core.submission import SubmissionRefused
+
+blp = Blueprint(
+    "embed",
+    __name__,
+    url_prefix="/embed",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+# ---- launching and resuming -------------------------------------------------------------------------
+
+
+@blp.route("/launch/<code>")
+def open_launch(code: str) -> Response:
+    """Redeem the code (once), resume this practitioner's saved draft for the case or start one, and go to
+    the first page still to complete; a used, expired or unknown code is refused."""
+    state = bridge()
+    try:
+        opened = launch.redeem(state.store, code, now=state.clock())
+    except launch.LaunchRefused as refused:
+        return _message("This link cannot be used", [f"{str(refused).capitalize()}."], status=410)
+    drafts = _drafts()
+    context = {key: value for key, value in opened.context.items() if key != "theme"}
+    draft = _saved_draft(drafts, opened.host, opened.form_id, context)
+    resumed = draft is not None
+    if draft is None:
+        form = state.engine.form(opened.form_id)
+        draft = drafts.save(
+            opened.form_id,
+            prefilled_answers(form, context),
+            host=opened.host,
+            author=context.get("practitioner") or {},
+            context=context,
+        )
+    form_session.start(opened, draft.id)
+    form_session.remember("theme", opened.context.get("theme") or {})
+    if resumed:
+        form_session.remember("resumed", draft.updated_at.date().isoformat())
+    pages = _pages(opened.form_id)
+    first = pages.first_incomplete(draft.answers) if resumed else pages.sections(pages.visibility(draft.answers))[0]
+    target = url_for("embed.section_page", section_id=first.id) if first else url_for("embed.check_page")
+    return redirect(target, code=303)
+
+
+def _saved_draft(drafts: Drafts, host: str, form_id: str, context: Mapping[str, Any]) -> Draft | None:
+    """This practitioner's unexpired draft of this form for this case, if the host names both."""
+    case_ref = context.get("case_ref")
+    practitioner = (context.get("practitioner") or {}).get("id")
+    if not case_ref or not practitioner:
+        return None
+    for draft in drafts.list(host=host):
+        if (
+            draft.form_id == form_id
+            and draft.context.get("case_ref") == case_ref
+            and (draft.context.get("practitioner") or {}).get("id") == practitioner
+        ):
+            return draft
+    return None
+
+
+# ---- the pages -----------------------------------------------------------------------------------------
+
+
+@blp.route("/section/<section_id>", methods=["GET"])
+def section_page(section_id: str) -> Response:
+    """One section of the form, with the saved answers filled in."""
+    live = form_session.current()
+    if live is None:
+        return _session_ended()
+    draft = _draft(live)
+    if draft is None:
+        return _draft_gone()
+    pages = _pages(live.launch.form_id)
+    section = pages.section(section_id)
+    if section is None or section not in pages.sections(pages.visibility(draft.answers)):
+        return _message(
+            "This page does not apply",
+            ["Your answers so far mean this part of the form does not apply."],
+            live=live,
+            status=404,
+            link=(url_for("embed.check_page"), "Check your answers"),
+        )
+    page = pages.page(section, draft.answers)
+    typed = {q.id: typed_value(q, draft.answers.get(q.id)) for q in page.questions}
+    return _render_page(live, pages, page, typed, {}, draft)
+
+
+@blp.route("/section/<section_id>", methods=["POST"])
+def save_section(section_id: str) -> Response:
+    """Read, save and check one page: errors show on the page (422); follow-ups that the answers open
+    appear on it; otherwise on to the next page (or back to "check your answers" after a change)."""
+    live = form_session.current()
+    if live is None:
+        return _save_after_session_ended(section_id)
+    if not live.csrf_ok(request.form):
+        return _message("This page has expired", ["Go back, reload the page and try again."], live=live, status=400)
+    draft = _draft(live)
+    if draft is None:
+        return _draft_gone()
+    pages = _pages(live.launch.form_id)
+    section = pages.section(section_id)
+    if section is None:
+        return _message("This page does not exist", ["Go back to the form and try again."], live=live, status=404)
+    rendered = _rendered(pages, section, request.form)
+    posted = read_page(rendered, request.form)
+    draft = _save_posted(live, draft, posted)
+    form_session.remember("saved", draft.id)
+    if request.form.get("action") == "save-and-leave":
+        return redirect(url_for("embed.saved_page"), code=303)
+    page = pages.page(section, draft.answers)
+    errors = posted.problems | _page_errors(live, pages, page, draft, {q.id for q in rendered} - set(posted.problems))
+    appeared = [q for q in page.questions if q.id not in {r.id for r in rendered}]
+    if errors or appeared:
+        typed = {q.id: posted.typed.get(q.id, typed_value(q, draft.answers.get(q.id))) for q in page.questions}
+        notice = "More questions apply because of your answers. Answer them below." if appeared and not errors else None
+        return _render_page(live, pages, page, typed, errors, draft, notice=notice, status=422 if errors else 200)
+    return redirect(_after(pages, section, draft.answers), code=303)
+
+
+def _after(pages: FormPages, section: Section, answers: Mapping[str, Any]) -> str:
+    """Where a completed page leads: back to an earlier page if these answers opened questions on it, else
+    "check your answers" after a change, else the next page (or "check your answers" after the last)."""
+    order = pages.form.sections.index
+    incomplete = pages.first_incomplete(answers)
+    if incomplete is not None and order(incomplete) < order(section):
+        return url_for("embed.section_page", section_id=incomplete.id)
+    if request.args.get("change"):
+        return url_for("embed.check_page")
+    _, following, _, _ = pages.neighbours(section, answers)
+    return url_for("embed.section_page", section_id=following.id) if following else url_for("embed.check_page")
+
+
+def _rendered(pages: FormPages, section: Section, posted: Any) -> list[Any]:
+    """The questions the page showed (from its hidden list; ids outside this section are ignored)."""
+    listed = set(posted.getlist("rendered"))
+    return [q for q in section.questions if q.id in listed]
+
+
+def _save_posted(live: FormSession, draft: Draft, posted: PagePost) -> Draft:
+    """Merge a page into the draft and save it. An answer the engine's shape checks refuse (too long, out
+    of range) is not saved: the earlier answer stays, and the problem is reported on the page."""
+    answers = {key: value for key, value in draft.answers.items() if key not in posted.cleared}
+    answers.update(posted.answers)
+    for finding in bridge().engine.shape_findings(live.launch.form_id, answers):
+        if finding.field is None or finding.field not in answers:
+            continue
+        posted.problems.setdefault(finding.field, finding.message)
+        if finding.field in draft.answers:
+            answers[finding.field] = draft.answers[finding.field]
+        else:
+            del answers[finding.field]
+    return _drafts().save(live.launch.form_id, answers, draft_id=draft.id, host=live.launch.host)
+
+
+def _page_errors(live: FormSession, pages: FormPages, page: Page, draft: Draft, checked: set[str]) -> dict[str, str]:
+    """The engine's errors on the questions this page showed and that are still shown."""
+    evaluation = _evaluate(live, pages, draft.answers)
+    shown = pages.visibility(draft.answers).shown
+    errors: dict[str, str] = {}
+    for finding in evaluation.by_severity("error"):
+        if finding.field in checked and finding.field in shown and finding.field in page.ids:
+            errors.setdefault(finding.field, finding.message)
+    return errors
+
+
+def _render_page(
+    live: FormSession,
+    pages: FormPages,
+    page: Page,
+    typed: Mapping[str, Any],
+    errors: Mapping[str, str],
+    draft: Draft,
+    *,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    before, _, number, total = pages.neighbours(page.section, draft.answers)
+    resumed = form_session.take("resumed")
+    body = render_template(
+        "sharewise/section.html",
+        form=pages.form,
+        ctx=PageView(page, typed, errors),
+        errors=[(f"#{anchor(q)}", errors[q.id]) for q in page.questions if q.id in errors],
+        has_errors=bool(errors),
+        title=page.section.title,
+        back=url_for("embed.section_page", section_id=before.id) if before else None,
+        number=number,
+        total=total,
+        notice=notice,
+        resumed=long_date(dt.date.fromisoformat(resumed)) if resumed else None,
+        **_frame(live),
+    )
+    return _html(body, status, live)
+
+
+# ---- check your answers, submitting, the confirmation --------------------------------------------------
+
+
+@blp.route("/check", methods=["GET"])
+def check_page() -> Response:
+    """Every answer with a link to change it, what the engine found, and the warnings to acknowledge."""
+    live = form_session.current()
+    if live is None:
+        return _session_ended()
+    draft = _draft(live)
+    if draft is None:
+        return _draft_gone()
+    return _render_check(live, draft, acknowledged=set(), refused=None)
+
+
+@blp.route("/check", methods=["POST"])
+def submit() -> Response:
+    """Submit the decision: only without errors, and with every warning acknowledged."""
+    live = form_session.current()
+    if live is None:
+        return _session_ended()
+    if not live.csrf_ok(request.form):
+        return _message("This page has expired", ["Go back, reload the page and try again."], live=live, status=400)
+    draft = _draft(live)
+    if draft is None:
+        return _draft_gone()
+    pages = _pages(live.launch.form_id)
+    answers = dict(pages.visibility(draft.answers).visible_answers)
+    acknowledged = {value for value in request.form.getlist("acknowledge") if isinstance(value, str)}
+    try:
+        submitted = bridge().recorder.submit(
+            live.launch.form_id,
+            answers,
+            acknowledged=acknowledged,
+            idempotency_key=f"ui-{draft.id}",
+            author=live.context.get("practitioner") or {"id": f"host:{live.launch.host}"},
+            host=live.launch.host,
+            context=live.context,
+        )
+    except SubmissionRefused as refused:
+        return _render_check(live, draft, acknowledged=acknowledged, refused=refused)
+    _drafts().discard(draft.id, host=live.launch.host)
+    form_session.remember("record", submitted.record.id)
+    return redirect(url_for("embed.done_page"), code=303)
+
+
+def _render_check(live: FormSession, draft: Draft, *, acknowledged: set[str], refused: SubmissionRefused | None) -> Response:
+    pages = _pages(live.launch.form_id)
+    evaluation = _evaluate(live, pages, draft.answers)
+    warnings = _by_rule(evaluation.by_severity("warning"))
+    missing_acknowledgements = [rule for rule in (refused.unacknowledged if refused else []) if rule in warnings]
+    errors = [(f, finding_section(pages.form, f)) for f in evaluation.by_severity("error")]
+    body = render_template(
+        "sharewise/check.html",
+        form=pages.form,
+        groups=summary_rows(pages, draft.answers),
+        errors=errors,
+        warnings=warnings,
+        advice=evaluation.by_severity("advice"),
+        acknowledged=acknowledged,
+        missing_acknowledgements=missing_acknowledgements,
+        attempted=refused is not None,
+        anchor=anchor,
+        source_of=source_of,
+        **_frame(live),
+    )
+    return _html(body, 422 if refused is not None else 200, live)
+
+
+def _by_rule(findings: list[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.rule, []).append(finding)
+    return grouped
+
+
+@blp.route("/done")
+def done_page() -> Response:
+    """The confirmation: the record id, and a printable summary of the decision."""
+    live = form_session.current()
+    record_id = form_session.take("record")
+    if live is None:
+        return _session_ended()
+    if not isinstance(record_id, str):
+        return _message("Nothing has been submitted yet", ["Complete the form to record your decision."], live=live, status=404)
+    form_session.remember("record_shown", record_id)
+    return _render_done(live, record_id)
+
+
+@blp.route("/done/summary")
+def summary_page() -> Response:
+    """The confirmation again (for printing after a reload)."""
+    live = form_session.current()
+    record_id = form_session.take("record_shown")
+    if live is None:
+        return _session_ended()
+    if not isinstance(record_id, str):
+        return _message("Nothing has been submitted yet", ["Complete the form to record your decision."], live=live, status=404)
+    form_session.remember("record_shown", record_id)
+    return _render_done(live, record_id, announce=False)
+
+
+def _render_done(live: FormSession, record_id: str, *, announce: bool = True) -> Response:
+    try:
+        record = bridge().store.get(record_id, host=live.launch.host)
+    except RecordNotFound:
+        return _message("This record is not available", ["Look for it in your case system."], live=live, status=404)
+    pages = _pages(record.form_id)
+    created = record.created_at[:10]
+    body = render_template(
+        "sharewise/done.html",
+        form=pages.form,
+        record=record,
+        groups=summary_rows(pages, record.answers),
+        findings=[Finding(**f) for f in record.findings],
+        created=long_date(dt.date.fromisoformat(created)),
+        source_of=source_of,
+        announce_record=record.id if announce else None,
+        **_frame(live),
+    )
+    return _html(body, 200, live)
+
+
+@blp.route("/saved")
+def saved_page() -> Response:
+    """After "save and come back later": the answers are kept, and how to come back to them."""
+    live = form_session.current()
+    if live is None:
+        return _session_ended()
+    draft = _draft(live)
+    if draft is None:
+        return _draft_gone()
+    case_ref = live.context.get("case_ref")
+    lines = [
+        "Your answers are saved. You can close this form now.",
+        f"To carry on, open the form again from {'case ' + str(case_ref) if case_ref else 'the case'} in your case system.",
+        f"Saved answers are kept until {long_date(draft.expires_at.date())}.",
+    ]
+    return _message("Your answers are saved", lines, live=live)
+
+
+@blp.route("/theme.css")
+def theme() -> Response:
+    """The host's theme (CSS custom properties) for this session."""
+    value = session.get("theme")
+    response = make_response(theme_css(value if isinstance(value, Mapping) else {}))
+    response.mimetype = "text/css"
+    return response
+
+
+# ---- shared pieces -------------------------------------------------------------------------------------
+
+
+def _pages(form_id: str) -> FormPages:
+    return FormPages(bridge().engine.forms.get(form_id))
+
+
+def _drafts() -> Drafts:
+    state = bridge()
+    return Drafts(state.engine, state.store, clock=state.clock)
+
+
+def _draft(live: FormSession) -> Draft | None:
+    try:
+        return _drafts().get(live.draft_id, host=live.launch.host)
+    except DraftNotFound:
+        return None
+
+
+def _evaluate(live: FormSession, pages: FormPages, answers: Mapping[str, Any]) -> Evaluation:
+    visible = pages.visibility(answers).visible_answers
+    return bridge().engine.evaluate(live.launch.form_id, dict(visible), host=live.context, today=bridge().clock().date())
+
+
+def _frame(live: FormSession | None) -> dict[str, Any]:
+    """What every page needs to talk to the host: its origins, the CSRF and page tokens, and the saved flag."""
+    if live is None:
+        return {"host_origins": [], "csrf_token": "", "page_token": "", "saved_draft": None, "form_id": ""}
+    return {
+        "host_origins": _origins(live.launch.host),
+        "csrf_token": live.csrf,
+        "page_token": live.page_token(),
+        "saved_draft": form_session.take("saved"),
+        "form_id": live.launch.form_id,
+        "case_ref": live.context.get("case_ref"),
+    }
+
+
+def _origins(host_name: str) -> list[str]:
+    try:
+        return list(bridge().hosts.get(host_name).origins)
+    except HostNotFound:
+        return []
+
+
+def _html(body: str, status: int, live: FormSession | None) -> Response:
+    """An HTML response that only the host's registered origins may frame."""
+    response = make_response(body, status)
+    ancestors = " ".join(_origins(live.launch.host)) if live is not None else ""
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors or chr(39) + 'none' + chr(39)}"
+    )
+    return response
+
+
+def _message(
+    title: str, lines: list[str], *, live: FormSession | None = None, status: int = 200, link: tuple[str, str] | None = None
+) -> Response:
+    body = render_template("sharewise/message.html", title=title, lines=lines, link=link, **_frame(live))
+    return _html(body, status, live)
+
+
+def _session_ended() -> Response:
+    return _message(
+        "Your session has ended",
+        ["Your saved answers are kept.", "Open the form again from the case in your case system to carry on."],
+        status=401,
+    )
+
+
+def _draft_gone() -> Response:
+    return _message(
+        "This form is no longer open",
+        ["It has been submitted, or its saved answers have expired.", "Open the form again from your case system."],
+        status=410,
+    )
+
+
+def _save_after_session_ended(section_id: str) -> Response:
+    """A page posted after the session cookie expired: save its answers with the page's signed token (so
+    nothing typed is lost), then ask the practitioner to reopen the form from the host."""
+    bound = form_session.from_page_token(request.form.get("page_token"))
+    if bound is None:
+        return _session_ended()
+    opened, draft_id = bound
+    live = FormSession(opened, draft_id, csrf="")
+    draft = _draft(live)
+    pages = _pages(opened.form_id)
+    section = pages.section(section_id)
+    if draft is None or section is None:
+        return _session_ended()
+    _save_posted(live, draft, read_page(_rendered(pages, section, request.form), request.form))
+    return _message(
+        "Your session has ended",
+        ["Your answers on this page have been saved.", "Open the form again from the case in your case system to carry on."],
+        status=401,
+    )

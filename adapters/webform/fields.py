@@ -20,7 +20,20 @@ UK_TIME = ZoneInfo("Europe/London")
 DATE_PARTS = ("day", "month", "year")
 TIME_PARTS = ("hour", "minute")
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,18}$")
-_MONTHS = "January February March April May June July August September October November December".split()
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass

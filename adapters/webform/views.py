@@ -8,6 +8,7 @@ Everything works without JavaScript; ``static/sharewise.js`` only enhances.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -52,15 +53,16 @@ def open_launch(code: str) -> Response:
         opened = launch.redeem(state.store, code, now=state.clock())
     except launch.LaunchRefused as refused:
         return _message("This link cannot be used", [f"{str(refused).capitalize()}."], status=410)
+    if opened.form_id not in state.engine.forms.ids():
+        return _message("This form is not available", ["Ask your system administrator which forms are switched on."], status=404)
     drafts = _drafts()
     context = {key: value for key, value in opened.context.items() if key != "theme"}
     draft = _saved_draft(drafts, opened.host, opened.form_id, context)
     resumed = draft is not None
     if draft is None:
-        form = state.engine.form(opened.form_id)
         draft = drafts.save(
             opened.form_id,
-            prefilled_answers(form, context),
+            _usable_prefill(opened.form_id, context),
             host=opened.host,
             author=context.get("practitioner") or {},
             context=context,
@@ -73,6 +75,15 @@ def open_launch(code: str) -> Response:
     first = pages.first_incomplete(draft.answers) if resumed else pages.sections(pages.visibility(draft.answers))[0]
     target = url_for("embed.section_page", section_id=first.id) if first else url_for("embed.check_page")
     return redirect(target, code=303)
+
+
+def _usable_prefill(form_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """What the host's context pre-fills, less any value the form would refuse (say an agency type it does
+    not offer): the practitioner answers that question themselves."""
+    engine = bridge().engine
+    prefill = prefilled_answers(engine.form(form_id), context)
+    refused = {finding.field for finding in engine.shape_findings(form_id, prefill)}
+    return {key: value for key, value in prefill.items() if key not in refused}
 
 
 def _saved_draft(drafts: Drafts, host: str, form_id: str, context: Mapping[str, Any]) -> Draft | None:
@@ -251,6 +262,8 @@ def submit() -> Response:
         return _message("This page has expired", ["Go back, reload the page and try again."], live=live, status=400)
     draft = _draft(live)
     if draft is None:
+        if isinstance(session.get("record"), str):  # submitted already (a second click, or back and submit)
+            return redirect(url_for("embed.done_page"), code=303)
         return _draft_gone()
     pages = _pages(live.launch.form_id)
     answers = dict(pages.visibility(draft.answers).visible_answers)
@@ -267,8 +280,10 @@ def submit() -> Response:
         )
     except SubmissionRefused as refused:
         return _render_check(live, draft, acknowledged=acknowledged, refused=refused)
-    _drafts().discard(draft.id, host=live.launch.host)
+    with contextlib.suppress(DraftNotFound):  # a simultaneous second submission discarded it already
+        _drafts().discard(draft.id, host=live.launch.host)
     form_session.remember("record", submitted.record.id)
+    form_session.remember("announce", submitted.record.id)
     return redirect(url_for("embed.done_page"), code=303)
 
 
@@ -304,31 +319,18 @@ def _by_rule(findings: list[Finding]) -> dict[str, list[Finding]]:
 
 @blp.route("/done")
 def done_page() -> Response:
-    """The confirmation: the record id, and a printable summary of the decision."""
+    """The confirmation: the record id, and a printable summary of the decision (again after a reload;
+    the host is told of the submission once)."""
     live = form_session.current()
-    record_id = form_session.take("record")
     if live is None:
         return _session_ended()
+    record_id = session.get("record")
     if not isinstance(record_id, str):
         return _message("Nothing has been submitted yet", ["Complete the form to record your decision."], live=live, status=404)
-    form_session.remember("record_shown", record_id)
-    return _render_done(live, record_id)
+    return _render_done(live, record_id, announce=form_session.take("announce") == record_id)
 
 
-@blp.route("/done/summary")
-def summary_page() -> Response:
-    """The confirmation again (for printing after a reload)."""
-    live = form_session.current()
-    record_id = form_session.take("record_shown")
-    if live is None:
-        return _session_ended()
-    if not isinstance(record_id, str):
-        return _message("Nothing has been submitted yet", ["Complete the form to record your decision."], live=live, status=404)
-    form_session.remember("record_shown", record_id)
-    return _render_done(live, record_id, announce=False)
-
-
-def _render_done(live: FormSession, record_id: str, *, announce: bool = True) -> Response:
+def _render_done(live: FormSession, record_id: str, *, announce: bool) -> Response:
     try:
         record = bridge().store.get(record_id, host=live.launch.host)
     except RecordNotFound:

@@ -2,8 +2,8 @@
 page shows, which simple follow-ups are revealed in place under the option that opens them, and the
 rows of "check your answers".
 
-A follow-up is revealed in place only when it is simple: it depends on exactly one question, on the same
-page, that is answered by choosing (yes/no, one option, several options), and exactly one of that
+A follow-up is revealed in place only when it is simple: whether it is shown depends on exactly one question
+(its section's own condition aside), on the same page, that is answered by choosing (yes/no, one option, several options), and exactly one of that
 question's options opens it. Anything else appears on the page once the answers that open it are saved.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sharewise.core.answer_schema import check_answers
-from sharewise.core.condition_checks import dependencies
 from sharewise.core.formdef import FormDefinition, Question, Section
 from sharewise.core.registry import CompiledForm
 from sharewise.core.visibility import Visibility
@@ -54,7 +53,6 @@ class FormPages:
     def __init__(self, compiled: CompiledForm) -> None:
         self.compiled = compiled
         self.form: FormDefinition = compiled.definition
-        self._dependencies = dependencies(self.form)
 
     def valid(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers that pass the shape checks, in their canonical form."""
@@ -94,7 +92,7 @@ class FormPages:
         shown: frozenset[str],
         reveals: Mapping[str, Reveal],
     ) -> Reveal | None:
-        depends_on = self._dependencies.get(question.id, frozenset())
+        depends_on = question.show_if.references if question.show_if is not None else frozenset()
         if len(depends_on) != 1:
             return None
         (parent_id,) = depends_on

@@ -36,7 +36,8 @@
     var li = document.createElement("li");
     li.setAttribute("data-event", data.type);
     li.textContent = data.type + (data.record_id ? " — record " + data.record_id : "") + (data.draft_id ? " — draft saved" : "");
-    events.appendChild(li);
+    events.insertBefore(li, events.firstChild);
+    while (events.children.length > 8) { events.removeChild(events.lastChild); }  // the latest few, newest first
     if (data.type === "submitted") {
       var tries = 0;
       var timer = setInterval(function () {

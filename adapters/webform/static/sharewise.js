@@ -15,8 +15,9 @@
     if (!target) { return; }
     var panel = document.getElementById(target);
     if (!panel) { return; }
+    // aria-controls only: aria-expanded is not allowed on a radio or checkbox (axe aria-allowed-attr);
+    // the revealed questions follow the option in reading order, so screen readers meet them next
     input.setAttribute("aria-controls", target);
-    input.setAttribute("aria-expanded", input.checked ? "true" : "false");
     var kind = input.type === "radio" ? "radios" : "checkboxes";
     panel.classList.toggle("govuk-" + kind + "__conditional--hidden", !input.checked);
   }
@@ -74,9 +75,12 @@
   if (body.hasAttribute("data-record-id")) { tell("submitted", { record_id: body.getAttribute("data-record-id") }); }
   var lastHeight = 0;
   function reportHeight() {
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    // the body's own height, not the document's: inside an iframe the document is at least as tall as the
+    // frame, so it would never report a shorter page
+    var style = window.getComputedStyle(body);
+    var height = Math.ceil(body.getBoundingClientRect().height + parseFloat(style.marginTop) + parseFloat(style.marginBottom));
     if (height !== lastHeight) { lastHeight = height; tell("resized", { height: height }); }
   }
-  if (window.ResizeObserver) { new ResizeObserver(reportHeight).observe(document.documentElement); }
+  if (window.ResizeObserver) { new ResizeObserver(reportHeight).observe(body); }
   reportHeight();
 }());

@@ -344,6 +344,7 @@ def _render_done(live: FormSession, record_id: str, *, announce: bool) -> Respon
         groups=summary_rows(pages, record.answers),
         findings=[Finding(**f) for f in record.findings],
         created=long_date(dt.date.fromisoformat(created)),
+        review_on=long_date(dt.date.fromisoformat(record.review_on)),
         source_of=source_of,
         announce_record=record.id if announce else None,
         **_frame(live),

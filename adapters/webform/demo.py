@@ -144,6 +144,8 @@ def webhook() -> Response:
         record = json.loads(body)
     except (WebhookVerificationError, ValueError):
         return make_response(jsonify({"error": "the signature does not match"}), 400)
+    if not isinstance(record, dict):
+        return make_response(jsonify({"error": "the body is not a record"}), 400)
     summary = {
         "id": record.get("id"),
         "form": record.get("form_id"),

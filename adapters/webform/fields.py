@@ -19,6 +19,8 @@ from sharewise.core.formdef import Question
 UK_TIME = ZoneInfo("Europe/London")
 DATE_PARTS = ("day", "month", "year")
 TIME_PARTS = ("hour", "minute")
+#: The most digits each box can hold (so a huge number is a problem to report, not an overflow).
+_DIGITS = {"day": 2, "month": 2, "year": 4, "hour": 2, "minute": 2}
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,18}$")
 _MONTHS = (
     "January",
@@ -117,8 +119,9 @@ def _date_parts(question: Question, posted: Any, parts: tuple[str, ...]) -> tupl
         return typed, None, None
     missing = [part for part in parts if not typed[part]]
     if missing:
-        return typed, None, f"‘{question.label}’ must include a {' and a '.join(missing)}."
-    if not all(value.isascii() and value.isdigit() for value in typed.values()):
+        named = " and ".join(("an " if part == "hour" else "a ") + part for part in missing)
+        return typed, None, f"‘{question.label}’ must include {named}."
+    if not all(value.isascii() and value.isdigit() and len(value) <= _DIGITS[part] for part, value in typed.items()):
         return typed, None, f"‘{question.label}’ must be a real date, written in numbers, like 27 3 2026."
     return typed, [int(typed[part]) for part in parts], None
 
@@ -147,6 +150,9 @@ def _read_datetime(question: Question, posted: Any) -> tuple[Any, Any, str | Non
         moment = dt.datetime(year, month, day, hour, minute, tzinfo=UK_TIME)
     except ValueError:
         return typed, None, f"‘{question.label}’ must be a real date and a time on the 24-hour clock, like 27 3 2026 14 30."
+    if moment.astimezone(dt.UTC).astimezone(UK_TIME).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        skipped = f"{hour:02d}:{minute:02d}"
+        return typed, None, f"‘{question.label}’: {skipped} did not happen that day in the UK (the clocks went forward)."
     return typed, moment.isoformat(timespec="seconds"), None
 
 

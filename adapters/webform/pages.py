@@ -2,9 +2,10 @@
 page shows, which simple follow-ups are revealed in place under the option that opens them, and the
 rows of "check your answers".
 
-A follow-up is revealed in place only when it is simple: whether it is shown depends on exactly one question
-(its section's own condition aside), on the same page, that is answered by choosing (yes/no, one option, several options), and exactly one of that
-question's options opens it. Anything else appears on the page once the answers that open it are saved.
+A follow-up is revealed in place only when it is simple: whether it is shown depends on exactly one
+question (its section's own condition aside), on the same page, that is answered by choosing (yes/no,
+one option, several options), and exactly one of that question's options opens it. Anything else
+appears on the page once the answers that open it are saved.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ THEME_PROPERTIES = {
     "font": "--sw-font-family",
     "radius": "--sw-border-radius",
 }
-_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
-_LENGTH = re.compile(r"^(?:0|[0-9]{1,2}px)$")
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_FONT = re.compile(r"[A-Za-z0-9 ,'\"-]{1,120}")
+_LENGTH = re.compile(r"0|[0-9]{1,2}px")
 
 
 def anchor(question: Question) -> str:
@@ -68,10 +68,10 @@ _THEME_SHAPES = {
 
 def _theme_value_ok(name: str, value: str) -> bool:
     if name == "font":
-        return bool(_FONT.match(value))
+        return bool(_FONT.fullmatch(value))
     if name == "radius":
-        return bool(_LENGTH.match(value))
-    return bool(_COLOUR.match(value))
+        return bool(_LENGTH.fullmatch(value))
+    return bool(_COLOUR.fullmatch(value))
 
 
 def theme_css(theme: Mapping[str, Any] | None) -> str:

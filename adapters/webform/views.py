@@ -162,7 +162,8 @@ def save_section(section_id: str) -> Response:
 
 
 def _after(pages: FormPages, section: Section, answers: Mapping[str, Any]) -> str:
-    """Where a completed page leads: back to an earlier page if these answers opened questions on it, else
+    """Where a completed page leads: back to an earlier page if these answers opened required questions on it
+    (other problems they cause on earlier pages are listed, with links, on "check your answers"), else
     "check your answers" after a change, else the next page (or "check your answers" after the last)."""
     order = pages.form.sections.index
     incomplete = pages.first_incomplete(answers)
@@ -267,7 +268,9 @@ def submit() -> Response:
         return _draft_gone()
     pages = _pages(live.launch.form_id)
     answers = dict(pages.visibility(draft.answers).visible_answers)
-    acknowledged = {value for value in request.form.getlist("acknowledge") if isinstance(value, str)}
+    # only warnings the answers still give: a box ticked before an answer changed acknowledges nothing
+    warnings = {f.rule for f in _evaluate(live, pages, draft.answers).by_severity("warning")}
+    acknowledged = {value for value in request.form.getlist("acknowledge") if value in warnings}
     try:
         submitted = bridge().recorder.submit(
             live.launch.form_id,
@@ -303,6 +306,7 @@ def _render_check(live: FormSession, draft: Draft, *, acknowledged: set[str], re
         acknowledged=acknowledged,
         missing_acknowledgements=missing_acknowledgements,
         attempted=refused is not None,
+        has_errors=refused is not None and bool(errors or missing_acknowledgements),
         anchor=anchor,
         source_of=source_of,
         **_frame(live),

@@ -1,21 +1,24 @@
-"""Launch in context (issue 6 §4): ``POST /api/v1/launch`` gives a URL with an opaque single-use code; its
-first use starts a session bound to the host and the case (303 to the form, pre-filled from the
-context), later uses, expired and unknown codes are refused (410); the form page may be framed only by
-the host's registered origins; cookies are HttpOnly, Secure and SameSite=None outside development."""
+"""Launch in context (issue 6 §4, with the embedded form of issue 7): ``POST /api/v1/launch`` gives a URL
+with an opaque single-use code; its first use starts a session bound to the host and the case (303 to
+the form's first page, ``/embed/section/request``, pre-filled from the context), later uses, expired and
+unknown codes are refused (410); the form's pages may be framed only by the host's registered origins;
+cookies are HttpOnly, Secure, SameSite=None and Partitioned outside development."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import re
 import zlib
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
+from embed_pages import Page, parse
 
 CORE = "information-sharing-decision"
+FIRST_PAGE = "/embed/section/request"
+DECISION_PAGE = "/embed/section/decision"  # where the decision maker's name and role are asked
 CODE = re.compile(r"^[A-Za-z0-9_-]{32,}$")
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 
@@ -46,8 +49,10 @@ def frame_ancestors(response: Any) -> list[str]:
     raise AssertionError(f"no frame-ancestors in {policy!r}")
 
 
-def prefilled(page: str) -> dict[str, str]:
-    return {question: html.unescape(value) for question, value in re.findall(r"data-question='([^']+)'>([^<]*)<", page)}
+def page_at(client: Any, path: str) -> Page:
+    response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return parse(response.get_data(as_text=True))
 
 
 def set_cookie(response: Any) -> str:
@@ -101,13 +106,14 @@ def test_the_first_use_redeems_and_starts_a_session_with_safe_cookie_flags(api, 
     response = api.client.get(path_of(url))
 
     assert response.status_code == 303, response.get_data(as_text=True)
-    assert urlsplit(response.headers["Location"]).path == "/embed/form"
+    assert urlsplit(response.headers["Location"]).path == FIRST_PAGE
     assert set_cookie(response).startswith("sharewise_session=")
     flags = cookie_flags(set_cookie(response))
     assert "httponly" in flags
     assert "secure" in flags, "outside development the session cookie is Secure"
     assert flags.get("samesite", "").lower() == "none", "the form is embedded cross-site"
-    page = api.client.get("/embed/form")
+    assert "partitioned" in flags, "a partitioned cookie still works where third-party cookies are blocked"
+    page = api.client.get(FIRST_PAGE)
     assert page.status_code == 200
     assert page.mimetype == "text/html"
 
@@ -124,12 +130,13 @@ def test_the_form_page_is_prefilled_from_the_context(api, host_a):
     }
     api.client.get(path_of(launched(api, host_a, context)["url"]))
 
-    page = api.client.get("/embed/form").get_data(as_text=True)
+    first = page_at(api.client, FIRST_PAGE)
+    decision = page_at(api.client, DECISION_PAGE)
 
-    values = prefilled(page)
-    assert values["decision_maker_name"] == "Dr Siân O'Brien"
-    assert values["decision_maker_role"] == "GP partner & safeguarding lead"
-    assert values.get("sharer_agency_type") == "health_gp", "the sharer's agency is pre-filled too"
+    assert first.checked("sharer_agency_type") == ["health_gp"], "the sharer's agency is pre-filled"
+    assert first.checked("sharer_is_public_authority") == ["yes"]
+    assert decision.value("decision_maker_name") == "Dr Siân O'Brien"
+    assert decision.value("decision_maker_role") == "GP partner & safeguarding lead"
 
 
 def test_context_values_are_escaped_on_the_page(api, host_a):
@@ -139,12 +146,14 @@ def test_context_values_are_escaped_on_the_page(api, host_a):
     }
     api.client.get(path_of(launched(api, host_a, hostile)["url"]))
 
-    page = api.client.get("/embed/form").get_data(as_text=True)
+    pages = [api.client.get(path).get_data(as_text=True) for path in (FIRST_PAGE, DECISION_PAGE, "/embed/saved")]
 
-    assert "<script>alert" not in page
-    assert "<img src=x" not in page
-    assert "<b>" not in page
-    assert prefilled(page)["decision_maker_name"] == "<script>alert('x')</script>"
+    for page in pages:
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "<b>" not in page
+    assert parse(pages[1]).value("decision_maker_name") == "<script>alert('x')</script>"
+    assert "case <img src=x onerror=alert(1)>" in parse(pages[2]).text, "the case reference is shown as text"
 
 
 def test_a_code_works_once(api, host_a):
@@ -170,7 +179,7 @@ def test_an_expired_code_is_410_and_a_fresh_one_works(api, host_a, bridge_state)
 
     assert response.status_code == 410, response.get_data(as_text=True)
     assert "expired" in response.get_data(as_text=True)
-    assert api.client.get("/embed/form").status_code == 401, "an expired code starts no session"
+    assert api.client.get(FIRST_PAGE).status_code == 401, "an expired code starts no session"
 
     bridge_state.clock = lambda: NOW
     path = path_of(launched(api, host_a)["url"])
@@ -199,19 +208,20 @@ def test_without_a_valid_code_there_is_no_session(api, failures):
             assert "Set-Cookie" not in response.headers
             assert frame_ancestors(response) == ["'none'"]
     with failures.case("the form without a session"):
-        response = api.client.get("/embed/form")
+        response = api.client.get(FIRST_PAGE)
         assert response.status_code == 401
         assert response.mimetype == "text/html"
+        assert "Your session has ended" in response.get_data(as_text=True)
         assert frame_ancestors(response) == ["'none'"], "a page without a session may not be framed by anyone"
     failures.check()
 
 
 def test_the_form_may_be_framed_only_by_the_hosts_origins(api, host_a, host_b, app):
     api.client.get(path_of(launched(api, host_a)["url"]))
-    page_a = api.client.get("/embed/form")
+    page_a = api.client.get(FIRST_PAGE)
     other = app.test_client()
     other.get(path_of(launched(api, host_b)["url"]))
-    page_b = other.get("/embed/form")
+    page_b = other.get(FIRST_PAGE)
 
     assert sorted(frame_ancestors(page_a)) == sorted(host_a.origins)
     assert sorted(frame_ancestors(page_b)) == sorted(host_b.origins)
@@ -226,7 +236,9 @@ def test_in_development_the_cookie_works_over_plain_http(make_app, host_a):
 
     assert "httponly" in flags
     assert "secure" not in flags
-    assert client.get("/embed/form").status_code == 200
+    assert "partitioned" not in flags, "browsers accept Partitioned only with Secure"
+    assert flags.get("samesite", "").lower() == "lax", "over plain http in development"
+    assert client.get(FIRST_PAGE).status_code == 200
 
 
 def test_the_session_cookie_holds_no_personal_data(api, host_a):
@@ -280,11 +292,13 @@ def test_launch_and_redeem_over_real_http(app, live_server, host_a):
         path = path_of(body["url"])
         first = http.get(path)
         cookie = first.headers["set-cookie"].split(";", 1)[0]
-        page = http.get("/embed/form", headers={"Cookie": cookie})
+        page = http.get(FIRST_PAGE, headers={"Cookie": cookie})
+        decision = http.get(DECISION_PAGE, headers={"Cookie": cookie})
         second = http.get(path)
 
     assert first.status_code == 303
+    assert urlsplit(first.headers["location"]).path == FIRST_PAGE
     assert page.status_code == 200
-    assert prefilled(page.text)["decision_maker_name"] == "Dr Octavia Brightwater"
+    assert parse(decision.text).value("decision_maker_name") == "Dr Octavia Brightwater"
     assert sorted(frame_ancestors(page)) == sorted(host_a.origins)
     assert second.status_code == 410

@@ -1,0 +1,1 @@
+"""The embedded form practitioners complete inside their case-management system, and the demo host."""

@@ -211,6 +211,29 @@ def replay(store: Store, *, ids: list[int] | None, now: dt.datetime) -> int:
         ).rowcount
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in the outbox: rows still to deliver, dead letters, and when the oldest waiting row
+    was enqueued (``None`` when nothing waits)."""
+
+    pending: int
+    dead: int
+    oldest_pending: dt.datetime | None
+
+
+def backlog(store: Store) -> Backlog:
+    """The outbox's backlog, in one query (read at each metrics scrape)."""
+    query = (
+        select(outbox.c.state, func.count(), func.min(outbox.c.created_at))
+        .where(outbox.c.state.in_([PENDING, DEAD]))
+        .group_by(outbox.c.state)
+    )
+    with store.reading() as connection:
+        found = {state: (count, oldest) for state, count, oldest in connection.execute(query)}
+    pending, oldest = found.get(PENDING, (0, None))
+    return Backlog(pending=pending, dead=found.get(DEAD, (0, None))[0], oldest_pending=oldest)
+
+
 def counts(store: Store) -> Mapping[str, int]:
     """How many rows are in each state."""
     with store.reading() as connection:

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from sharewise.adapters.bridge.api_schemas import CheckRequest, EvaluationSchema, FormSummary
 from sharewise.adapters.bridge.auth import BEARER, require_host
+from sharewise.adapters.bridge.observe import findings_seen
 from sharewise.adapters.bridge.state import bridge
 from sharewise.core.formjson import form_to_dict
 
@@ -38,4 +39,5 @@ def get_form(form_id: str) -> dict[str, Any]:
 def check(data: dict[str, Any], form_id: str) -> dict[str, Any]:
     """Check answers against a form (nothing is stored): every finding, and the decision support."""
     evaluation = bridge().engine.evaluate(form_id, data["answers"], version=data.get("form_version"), host=data["context"])
+    findings_seen(evaluation.findings, "check")
     return evaluation.to_dict()

@@ -34,5 +34,6 @@ def launch_form(data: dict[str, Any]) -> dict[str, Any]:
         now=bridge().clock(),
         ttl=state.settings.launch_ttl,
     )
+    state.metrics.launches.labels(host.name).inc()
     base = state.settings.public_url or request.host_url.rstrip("/")
     return {"url": f"{base}/embed/launch/{code}", "expires_at": expires.isoformat(timespec="seconds")}

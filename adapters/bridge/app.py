@@ -1,13 +1,15 @@
 """The Flask app factory: ``create_app(config=None)``.
 
-Production: ``gunicorn 'sharewise.adapters.bridge:create_app()'`` (configuration from ``SHAREWISE_*``
-environment variables; outside development a secret key is required). ``sharewise serve`` runs it in
+Production: ``gunicorn -c python:sharewise.adapters.bridge.gunicorn_conf 'sharewise.adapters.bridge:create_app()'``
+(configuration from ``SHAREWISE_*`` environment variables; outside development a secret key is
+required; logs and metrics as docs/operations.md says). ``sharewise serve`` runs it in
 development with an in-process delivery relay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -16,19 +18,20 @@ from flask import Flask, Response, jsonify
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 
-from sharewise.adapters.bridge import api_forms, api_launch, api_records, errors, security
+from sharewise.adapters.bridge import api_forms, api_launch, api_records, errors, observe, security
 from sharewise.adapters.bridge.ratelimit import RateLimiter
 from sharewise.adapters.bridge.settings import Settings, from_environment
 from sharewise.adapters.bridge.state import Bridge, bridge
 from sharewise.adapters.exports.formats import FormLookup
 from sharewise.adapters.exports.record_xml import xsd_text
+from sharewise.adapters.observability import logs
+from sharewise.adapters.observability.metrics import Metrics, OutboxCollector
 from sharewise.adapters.webform import demo, views
 from sharewise.core import strict_json
 from sharewise.core.engine import Engine
 from sharewise.core.hosts import HostRegistry
 from sharewise.core.plugins import sharewise_version
 from sharewise.core.store import Store
-from sharewise.core.submission import Recorder
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -43,6 +46,7 @@ class StrictJSONProvider(DefaultJSONProvider):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A configured bridge. ``config`` overrides the environment (keys are ``Settings`` fields)."""
     settings: Settings = from_environment(overrides=config)
+    logs.configure(settings.log_format, logging.getLevelName(settings.log_level))
     app = Flask("sharewise.bridge")
     app.json = StrictJSONProvider(app)
     app.jinja_env.trim_blocks = True
@@ -68,18 +72,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     engine = Engine(list(settings.plugins))
     store = Store(settings.database_url)
+    metrics = Metrics(live=[OutboxCollector(store, lambda: state.clock())])
     state = Bridge(
         settings=settings,
         engine=engine,
         store=store,
-        recorder=Recorder(engine, store),
+        recorder=observe.MeteredRecorder(engine, store, metrics=metrics),
         hosts=HostRegistry(store),
         forms=FormLookup(engine),
         limiter=RateLimiter(settings.rate_limit_per_minute),
+        metrics=metrics,
     )
     state.recorder.clock = lambda: state.clock()  # tests travel in time by replacing state.clock
     app.extensions["sharewise"] = state
     security.install(app)
+    observe.install(app, metrics)
     api = Api(app, spec_kwargs={"info": {"description": "Information-sharing decisions: check, record, deliver."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     errors.install(app)  # after flask-smorest's own handler, so that every error has the one shape
@@ -117,7 +124,7 @@ def _start_relay(app: Flask) -> None:
 
     state = bridge_of(app)
     stop = threading.Event()
-    relay = Relay(state.store, state.engine)
+    relay = Relay(state.store, state.engine, metrics=state.metrics)
     thread = threading.Thread(target=relay.run_until, args=(stop,), name="sharewise-relay", daemon=True)
     thread.start()
     app.extensions["sharewise-relay"] = (thread, stop)

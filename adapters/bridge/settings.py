@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from sharewise.adapters.observability import logs
+from sharewise.adapters.observability.metrics import MetricsConfigurationError, checked_token
 from sharewise.core.errors import SharewiseError
 from sharewise.core.plugins import plugins_from_env
 
@@ -31,6 +34,11 @@ class Settings:
     rate_limit_per_minute: int = 60
     relay: bool = False
     demo_origins: tuple[str, ...] = ()
+    #: ``json`` or ``text`` (default: ``text`` in development, else ``json``); a level name.
+    log_format: str = ""
+    log_level: str = ""
+    #: ``/metrics`` needs ``Authorization: Bearer <token>``; without a token it is served only in development.
+    metrics_token: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -62,6 +70,9 @@ def from_environment(environ: Mapping[str, str] = os.environ, overrides: Mapping
         max_body_bytes=_int(environ, "SHAREWISE_MAX_BODY_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
         launch_ttl=dt.timedelta(seconds=_int(environ, "SHAREWISE_LAUNCH_TTL_SECONDS", 300, 30, 3600)),
         rate_limit_per_minute=_int(environ, "SHAREWISE_RATE_LIMIT_PER_MINUTE", 60, 1, 100_000),
+        log_format=environ.get("SHAREWISE_LOG_FORMAT", ""),
+        log_level=environ.get("SHAREWISE_LOG_LEVEL", ""),
+        metrics_token=environ.get("SHAREWISE_METRICS_TOKEN") or None,
     )
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(overrides or {}) - known)
@@ -76,4 +87,15 @@ def from_environment(environ: Mapping[str, str] = os.environ, overrides: Mapping
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
     if len(settings.secret_key) < 32:
         raise ConfigurationError("SHAREWISE_SECRET_KEY must be at least 32 characters (use a long random value)")
-    return settings
+    return _observability(settings)
+
+
+def _observability(settings: Settings) -> Settings:
+    """The log format and level resolved (defaults by environment), the metrics token checked."""
+    wanted = {"SHAREWISE_LOG_FORMAT": settings.log_format or "", "SHAREWISE_LOG_LEVEL": settings.log_level or ""}
+    try:
+        log_format, level = logs.settings(wanted, development=settings.development)
+        token = checked_token(settings.metrics_token)
+    except (logs.LogConfigurationError, MetricsConfigurationError) as exc:
+        raise ConfigurationError(str(exc)) from None
+    return replace(settings, log_format=log_format, log_level=logging.getLevelName(level), metrics_token=token)

@@ -11,6 +11,7 @@ from flask import current_app
 from sharewise.adapters.bridge.ratelimit import RateLimiter
 from sharewise.adapters.bridge.settings import Settings
 from sharewise.adapters.exports.formats import FormLookup
+from sharewise.adapters.observability.metrics import Metrics
 from sharewise.core.engine import Engine
 from sharewise.core.hosts import HostRegistry
 from sharewise.core.store import Store
@@ -33,6 +34,7 @@ class Bridge:
     hosts: HostRegistry
     forms: FormLookup
     limiter: RateLimiter
+    metrics: Metrics
     clock: Callable[[], dt.datetime] = utcnow
 
 

@@ -14,6 +14,8 @@ import click
 from sharewise.adapters.cli.options import echo_json, json_option, make_engine, open_store, utcnow
 from sharewise.core import outbox
 
+log = logging.getLogger("sharewise.cli")
+
 
 @click.command()
 @click.option("--host", "bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -27,9 +29,6 @@ def serve(bind: str, port: int, no_demo: bool) -> None:
     """
     from sharewise.adapters.bridge import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its access log would print launch codes
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request log prints full webhook URLs
     environment = os.environ.get("SHAREWISE_ENV", "development")
     database = (click.get_current_context().find_root().obj or {}).get("database")
     overrides: dict[str, Any] = {"environment": environment, "relay": True}
@@ -37,10 +36,12 @@ def serve(bind: str, port: int, no_demo: bool) -> None:
         overrides["database_url"] = database
     if not no_demo:
         overrides["demo_origins"] = demo_origins(bind, port)
-    app = create_app(overrides)
+    app = create_app(overrides)  # sets up logging: text in development, else JSON (SHAREWISE_LOG_FORMAT)
     if not no_demo:
-        click.echo(f"sharewise demo host: open {overrides['demo_origins'][0]}/ in a browser", err=True)
-    click.echo(f"sharewise bridge on http://{bind}:{port}/  (API: /api/v1, OpenAPI: /api/v1/openapi.json)", err=True)
+        log.info("sharewise demo host: open %s/ in a browser", overrides["demo_origins"][0])
+    log.info("sharewise bridge on http://%s:%s/  (API: /api/v1, OpenAPI: /api/v1/openapi.json)", bind, port)
+    if app.extensions["sharewise"].settings.metrics_token is None and environment == "development":
+        log.info("metrics at /metrics without a token (development; set SHAREWISE_METRICS_TOKEN to require one)")
     app.run(host=bind, port=port, threaded=True, use_reloader=False)
 
 
@@ -65,26 +66,49 @@ def demo_origins(bind: str, port: int) -> tuple[str, ...]:
     type=click.IntRange(5, 3600),
     help="Seconds a claimed delivery is reserved for this worker.",
 )
-def worker(interval: float, once: bool, lease: int) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Serve /metrics on this port (needs SHAREWISE_METRICS_TOKEN outside development).",
+)
+@click.option("--metrics-bind", default="127.0.0.1", show_default=True, help="Address for --metrics-port.")
+def worker(interval: float, once: bool, lease: int, metrics_port: int | None, metrics_bind: str) -> None:
     """Run a delivery relay. On PostgreSQL several workers can run side by side; on SQLite run one.
 
     A worker that dies mid-delivery leaves its claims to expire after --lease seconds; another worker then
     delivers them again (with the same webhook-id).
+
+    Logs go to stderr as JSON lines (SHAREWISE_LOG_FORMAT=text for plain text); see docs/operations.md.
     """
     import datetime as dt
 
     from sharewise.adapters.delivery.relay import Relay
+    from sharewise.adapters.observability import logs
+    from sharewise.adapters.observability.metrics import Metrics, OutboxCollector, metrics_token
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request log prints full webhook URLs
-    relay = Relay(open_store(), make_engine(()), lease=dt.timedelta(seconds=lease))
+    development = os.environ.get("SHAREWISE_ENV", "").strip() == "development"
+    logs.configure(*logs.settings(os.environ, development=development))
+    token = metrics_token(os.environ)
+    if metrics_port is not None and token is None and not development:
+        raise click.UsageError("--metrics-port needs SHAREWISE_METRICS_TOKEN (at least 16 characters) outside development")
+    store = open_store()
+    metrics = Metrics(live=[OutboxCollector(store, utcnow)])
+    relay = Relay(store, make_engine(()), lease=dt.timedelta(seconds=lease), metrics=metrics)
     if once:
         click.echo(f"attempted {relay.run_once(limit=1000)} deliveries")
         return
+    if metrics_port is not None:
+        from sharewise.adapters.observability.endpoint import serve as serve_metrics
+
+        try:
+            serve_metrics(metrics, bind=metrics_bind, port=metrics_port, token=token, development=development)
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve metrics on {metrics_bind}:{metrics_port}: {exc.strerror or exc}") from None
+        log.info("metrics on http://%s:%s/metrics", metrics_bind, metrics_port)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo("sharewise relay running; stop with Ctrl-C or SIGTERM", err=True)
+    log.info("sharewise relay running; stop with Ctrl-C or SIGTERM")
     relay.run_until(stop, interval)
     sys.exit(0)
 

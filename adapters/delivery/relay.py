@@ -2,6 +2,8 @@
 delivered (with a "delivered" audit entry), retried with backoff, or dead-lettered.
 
 Run in-process by ``sharewise serve``, or as ``sharewise worker`` processes (several on PostgreSQL).
+Each attempt is counted (``sharewise_deliveries_total``) and logged with the record id, the host's
+name and the webhook's host name — never the webhook URL, which may carry a token.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,6 +24,7 @@ from sharewise.adapters.delivery.filedrop import drop
 from sharewise.adapters.delivery.webhook import Attempt, post, signed_headers
 from sharewise.adapters.exports.formats import MEDIA_TYPES, FormLookup, render
 from sharewise.adapters.exports.record_json import record_to_json
+from sharewise.adapters.observability.metrics import DEAD_LETTERED, DELIVERED, FAILED, GONE, Metrics
 from sharewise.core import outbox
 from sharewise.core.engine import Engine
 from sharewise.core.hosts import Host, HostNotFound, HostRegistry
@@ -42,6 +47,14 @@ def payload(record: Record, format_name: str, forms: FormLookup) -> bytes:
     return render(record, format_name, forms)
 
 
+def webhook_host(url: str | None) -> str | None:
+    """The host name of a webhook URL, for logs (the URL itself may hold a token in its path or query)."""
+    try:
+        return urlsplit(url or "").hostname
+    except ValueError:
+        return None
+
+
 class Relay:
     """Delivers what the outbox holds."""
 
@@ -54,6 +67,7 @@ class Relay:
         clock: Callable[[], dt.datetime] = utcnow,
         owner: str | None = None,
         lease: dt.timedelta = outbox.LEASE,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.hosts = HostRegistry(store)
@@ -62,6 +76,7 @@ class Relay:
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.lease = lease
+        self.metrics = metrics
 
     def run_once(self, limit: int = 20) -> int:
         """Claim and attempt up to ``limit`` due deliveries; return how many were attempted."""
@@ -72,10 +87,11 @@ class Relay:
             try:
                 self._attempt(delivery)
             except Exception as exc:  # one bad row must never hold up the others
-                outbox.failed(
+                state = outbox.failed(
                     self.store, delivery, owner=self.owner, status=None, error=f"{type(exc).__name__}", now=self.clock()
                 )
-                log.warning("delivery attempt failed unexpectedly: %s", type(exc).__name__)
+                outcome = DEAD_LETTERED if state == outbox.DEAD else FAILED
+                self._outcome(delivery, outcome, "delivery attempt failed unexpectedly", error=type(exc).__name__)
         return len(claimed)
 
     def run_until(self, stop: threading.Event, interval: float = 1.0) -> None:
@@ -97,6 +113,7 @@ class Relay:
         except (RecordNotFound, HostNotFound) as exc:
             with self.store.writing() as connection:
                 outbox.dead_letter(connection, delivery, owner=self.owner, status=None, error=f"cannot deliver: {exc}")
+            self._outcome(delivery, DEAD_LETTERED, "cannot deliver: dead-lettered", error=type(exc).__name__)
             return
         if delivery.target == "webhook" and host.webhook_disabled_at is not None:
             outbox.release(self.store, delivery, owner=self.owner)
@@ -112,14 +129,16 @@ class Relay:
                         "attempt": delivery.attempts + 1,
                     }
                     audit.append(connection, "delivered", record_id=record.id, actor=f"relay:{host.name}", detail=detail, at=now)
-            log.info("delivered to host %s (%s)", host.name, delivery.target)
+            self._outcome(delivery, DELIVERED, f"delivered to host {host.name}", host=host, status=result.status)
         elif result.gone:
             with self.store.writing() as connection:
                 outbox.dead_letter(connection, delivery, owner=self.owner, status=result.status, error=result.error or "gone")
                 self.hosts.disable_webhook(connection, host.name, now)
-            log.warning("webhook of host %s answered 410 Gone: disabled", host.name)
+            self._outcome(
+                delivery, GONE, f"webhook of host {host.name} answered 410 Gone: disabled", host=host, status=result.status
+            )
         else:
-            outbox.failed(
+            state = outbox.failed(
                 self.store,
                 delivery,
                 owner=self.owner,
@@ -128,7 +147,37 @@ class Relay:
                 now=now,
                 retry_after=result.retry_after,
             )
-            log.warning("delivery to host %s (%s) failed: %s", host.name, delivery.target, result.status or "no answer")
+            dead = state == outbox.DEAD
+            message = f"delivery to host {host.name} failed" + (": dead-lettered after the last attempt" if dead else "")
+            self._outcome(
+                delivery, DEAD_LETTERED if dead else FAILED, message, host=host, status=result.status, error=result.error
+            )
+
+    def _outcome(
+        self,
+        delivery: outbox.Delivery,
+        outcome: str,
+        message: str,
+        *,
+        host: Host | None = None,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Count an attempt and log it: record id, host name, target, the webhook's host name (never its URL)."""
+        if self.metrics is not None:
+            self.metrics.deliveries.labels(delivery.host, delivery.target, outcome).inc()
+        extra: dict[str, Any] = {
+            "record_id": delivery.record_id,
+            "host": delivery.host,
+            "target": delivery.target,
+            "attempt": delivery.attempts + 1,
+            "outcome": outcome,
+            "status": status,
+            "error": error,
+        }
+        if host is not None and delivery.target == "webhook":
+            extra["webhook_host"] = webhook_host(host.webhook_url)
+        log.log(logging.INFO if outcome == DELIVERED else logging.WARNING, message, extra=extra)
 
     def _send(self, delivery: outbox.Delivery, record: Record, host: Host, now: dt.datetime) -> Attempt:
         body = payload(record, host.webhook_format, self.forms)

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, g, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from sharewise.adapters.bridge.state import bridge
@@ -66,6 +66,7 @@ def current() -> FormSession | None:
         opened = launch.resume(bridge().store, key)
     except launch.LaunchRefused:
         return None
+    g.tenant = opened.host  # the request log names the host, as for API calls
     return FormSession(opened, draft_id, csrf)
 
 

@@ -68,14 +68,30 @@ def sample_responses(app: Flask, api: Any, host_a: Any, base_answers: dict[str, 
     samples["GET livez"] = (client.get("/livez"), False)
     samples["GET openapi"] = (client.get("/api/v1/openapi.json"), False)
     samples["GET xsd"] = (client.get("/api/v1/schemas/decision-record.xsd"), False)
+    samples["GET metrics 404"] = (client.get("/metrics"), False)
     launched = api.launch(host_a, {"case_ref": "CASE-1", "practitioner": {"name": "Dr A"}})
     samples["POST launch 201"] = (launched, False)
     samples["POST launch 404"] = (api.launch(host_a, {}, form_id="nope"), False)
     path = path_of(launched.get_json()["url"])
     samples["GET embed launch 303"] = (client.get(path), False)
-    samples["GET embed form 200"] = (client.get("/embed/form"), True)
+    samples["GET embed section 200"] = (client.get("/embed/section/request"), True)
+    with client.session_transaction() as session:
+        csrf = session["csrf"]
+    empty = {"csrf_token": csrf, "rendered": "purpose"}
+    samples["POST embed section 422"] = (client.post("/embed/section/request", data=empty), True)
+    samples["POST embed section 400 no CSRF"] = (client.post("/embed/section/request", data={"purpose": "x"}), False)
+    samples["GET embed section 404"] = (client.get("/embed/section/nope"), False)
+    samples["GET embed saved 200"] = (client.get("/embed/saved"), True)
+    samples["GET embed theme 200"] = (client.get("/embed/theme.css"), False)
+    samples["GET embed static 200"] = (client.get("/embed/static/sharewise.css"), False)
+    samples["GET embed done 404"] = (client.get("/embed/done"), False)
+    samples["GET embed check 200"] = (client.get("/embed/check"), True)
+    samples["POST embed check 422"] = (client.post("/embed/check", data={"csrf_token": csrf}), True)
     samples["GET embed launch 410"] = (client.get(path), False)
-    samples["GET embed form 401"] = (app.test_client().get("/embed/form"), False)
+    samples["GET embed section 401"] = (app.test_client().get("/embed/section/request"), False)
+    samples["POST embed section 401"] = (app.test_client().post("/embed/section/request", data={"purpose": "x"}), False)
+    samples["GET embed check 401"] = (app.test_client().get("/embed/check"), False)
+    samples["POST embed check 401"] = (app.test_client().post("/embed/check", data={}), False)
     return samples
 
 
@@ -133,6 +149,7 @@ def test_the_sample_covers_every_route(app, api, host_a, base_answers):
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     covered = {
         "/livez",
+        "/metrics",
         "/healthz",
         "/api/v1/openapi.json",
         "/api/v1/schemas/decision-record.xsd",
@@ -144,7 +161,12 @@ def test_the_sample_covers_every_route(app, api, host_a, base_answers):
         "/api/v1/records/<record_id>/amendments",
         "/api/v1/launch",
         "/embed/launch/<code>",
-        "/embed/form",
+        "/embed/section/<section_id>",
+        "/embed/check",
+        "/embed/done",
+        "/embed/saved",
+        "/embed/theme.css",
+        "/embed/static/<path:filename>",
     }
     assert rules <= covered, f"routes the header test does not sample: {sorted(rules - covered)}"
 
@@ -487,7 +509,8 @@ def test_no_personal_data_or_secrets_in_the_logs_of_a_full_run(make_app, databas
     code_path = path_of(launched.get_json()["url"])
     secrets_seen.append(code_path.rsplit("/", 1)[1])
     assert client.get(code_path).status_code == 303
-    assert client.get("/embed/form").status_code == 200
+    assert client.get("/embed/section/request").status_code == 200
+    assert client.get("/embed/section/decision").status_code == 200  # pre-filled with the practitioner's name
     assert client.get(code_path).status_code == 410
 
     answers = {**base_answers, **DISTINCTIVE_ANSWERS}

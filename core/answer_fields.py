@@ -22,7 +22,7 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: Characters no text answer may hold: NUL and the other C0 controls but tab, newline and carriage
 #: return (XML 1.0 cannot carry them, and no practitioner types them), and broken surrogates.
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: Control characters shown as escapes in messages, so a message is always one readable line.
 _VISIBLE_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
 
@@ -114,7 +114,7 @@ class Text(AnswerField):
     def check(self, value: Any) -> str:
         if not isinstance(value, str):
             raise problem("type", f"Answer {describe(self.question)} with text, not {_shown(value)}.")
-        if _UNSTORABLE.search(value):
+        if UNSTORABLE.search(value):
             raise problem(
                 "type",
                 f"{describe(self.question)} has characters that cannot be stored (a control or broken character); retype it.",

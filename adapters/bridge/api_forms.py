@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from sharewise.adapters.bridge.api_schemas import CheckRequest, EvaluationSchema, FormSummary
 from sharewise.adapters.bridge.auth import BEARER, require_host
 from sharewise.adapters.bridge.observe import findings_seen
+from sharewise.adapters.bridge.parsing import Blueprint
 from sharewise.adapters.bridge.state import bridge
 from sharewise.core.formjson import form_to_dict
 

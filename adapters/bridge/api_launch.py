@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 
 from sharewise.adapters.bridge.api_schemas import LaunchRequest, LaunchResponse
 from sharewise.adapters.bridge.auth import BEARER, current_host, require_host
+from sharewise.adapters.bridge.parsing import Blueprint
 from sharewise.adapters.bridge.state import bridge
 from sharewise.core import launch
 

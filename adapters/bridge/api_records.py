@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from sharewise.adapters.bridge.api_schemas import AmendmentRequest, FeedQuery, FeedResponse, SubmissionRequest
 from sharewise.adapters.bridge.auth import BEARER, current_host, require_host
 from sharewise.adapters.bridge.errors import ApiError
+from sharewise.adapters.bridge.parsing import Blueprint
 from sharewise.adapters.bridge.state import bridge
 from sharewise.adapters.exports.formats import MEDIA_TYPES, render
 from sharewise.adapters.exports.record_json import RecordSchema, record_to_json
@@ -50,6 +50,8 @@ def _idempotency_key() -> str:
         raise ApiError(400, "send an Idempotency-Key header (a unique value per decision, reused when retrying)")
     if len(key) > 200:
         raise ApiError(400, "the Idempotency-Key header must be at most 200 characters")
+    if not (key.isascii() and key.isprintable()):
+        raise ApiError(400, "the Idempotency-Key header must be printable ASCII (a UUID is a good choice)")
     return key
 
 

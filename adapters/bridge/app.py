@@ -89,7 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observe.install(app, metrics)
     api = Api(app, spec_kwargs={"info": {"description": "Information-sharing decisions: check, record, deliver."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    errors.install(app)  # after flask-smorest's own handler, so that every error has the one shape
+    errors.install(app, pages=views.error_page)  # after flask-smorest's own handler: every error has the one shape
     for blueprint in (api_forms.blp, api_records.blp, api_launch.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(views.blp)

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -32,8 +33,12 @@ def error_response(code: int, message: str, errors: Any = None, headers: dict[st
     return response
 
 
-def install(app: Flask) -> None:
-    """Register handlers so that every error takes the one shape."""
+def install(app: Flask, *, pages: Callable[[int], Response] | None = None, pages_prefix: str = "/embed/") -> None:
+    """Register handlers so that every error takes the one shape — except under ``pages_prefix``, where a
+    practitioner is reading pages, not a program: there ``pages(code)`` renders an HTML page."""
+
+    def _page(code: int) -> Response | None:
+        return pages(code) if pages is not None and request.path.startswith(pages_prefix) else None
 
     @app.errorhandler(ApiError)
     def _api(error: ApiError) -> Response:
@@ -41,6 +46,9 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
+        page = _page(error.code or 500)
+        if page is not None:
+            return page
         data = getattr(error, "data", None) or {}
         problems = data.get("errors") or data.get("messages")
         default = "the request is not in the expected shape" if problems else HTTP_STATUS_CODES.get(error.code or 500, "Error")
@@ -62,9 +70,9 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(SharewiseError)
     def _sharewise(error: SharewiseError) -> Response:
-        return error_response(503, "the service cannot complete this request now; try again shortly")
+        return _page(503) or error_response(503, "the service cannot complete this request now; try again shortly")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         app.logger.error("unexpected error: %s", type(error).__name__)
-        return error_response(500, "internal error: the request was not completed")
+        return _page(500) or error_response(500, "internal error: the request was not completed")

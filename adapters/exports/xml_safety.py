@@ -97,7 +97,7 @@ def _plain(message: str) -> str:
     """libxml2's message, without advice about parser options the sender cannot set."""
     if "Excessive depth" in message:
         return f"the nesting depth exceeds the {MAX_DEPTH} levels allowed"
-    return message.split(", use XML_PARSE_HUGE")[0]
+    return " ".join(message.split(", use XML_PARSE_HUGE")[0].split())  # one line: libxml2 ends with a newline
 
 
 def _nodes(tree: etree._ElementTree) -> Iterator[etree._Element]:

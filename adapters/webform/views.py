@@ -429,9 +429,12 @@ def _origins(host_name: str) -> list[str]:
 
 
 def _html(body: str, status: int, live: FormSession | None) -> Response:
-    """An HTML response that only the host's registered origins may frame."""
+    """An HTML response that only the host's registered origins may frame. A page outside a session (a
+    used link, an ended session, an error) holds no case data, so any registered host may frame it: the
+    practitioner then reads its message inside their case system rather than a blocked frame."""
     response = make_response(body, status)
-    ancestors = " ".join(_origins(live.launch.host)) if live is not None else ""
+    origins = _origins(live.launch.host) if live is not None else sorted({o for h in bridge().hosts.list() for o in h.origins})
+    ancestors = " ".join(origins)
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
         f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors or chr(39) + 'none' + chr(39)}"
@@ -444,6 +447,30 @@ def _message(
 ) -> Response:
     body = render_template("sharewise/message.html", title=title, lines=lines, link=link, **_frame(live))
     return _html(body, status, live)
+
+
+_ERROR_PAGES = {
+    400: ("Something went wrong", ["The page could not be read. Go back, reload the page and try again."]),
+    404: ("Page not found", ["Go back to the form, or open it again from your case system."]),
+    405: ("Page not found", ["Go back to the form, or open it again from your case system."]),
+    413: (
+        "There is too much to save at once",
+        ["Go back and shorten your longest answers, then save again. Your earlier pages are saved."],
+    ),
+    429: ("Too many requests", ["Wait a minute, then try again."]),
+}
+
+
+def error_page(code: int) -> Response:
+    """The page for an HTTP error under ``/embed`` (the practitioner sees it inside the host's frame)."""
+    title, lines = _ERROR_PAGES.get(
+        code, ("Sorry, there is a problem with the service", ["Your saved answers are kept. Try again later."])
+    )
+    try:
+        live = form_session.current()
+    except Exception:  # the database may be what failed: the message must still be shown
+        live = None
+    return _message(title, lines, live=live, status=code)
 
 
 def _session_ended() -> Response:

@@ -126,6 +126,10 @@ def section_page(section_id: str) -> Response:
         )
     page = pages.page(section, draft.answers)
     typed = {q.id: typed_value(q, draft.answers.get(q.id)) for q in page.questions}
+    if form_session.take("revisit") == section.id:  # sent back here: say why
+        errors = _page_errors(live, pages, page, draft, set(page.ids))
+        notice = "Your answers on a later page mean this page needs more. Answer the questions marked below."
+        return _render_page(live, pages, page, typed, errors, draft, notice=notice)
     return _render_page(live, pages, page, typed, {}, draft)
 
 
@@ -158,21 +162,31 @@ def save_section(section_id: str) -> Response:
         typed = {q.id: posted.typed.get(q.id, typed_value(q, draft.answers.get(q.id))) for q in page.questions}
         notice = "More questions apply because of your answers. Answer them below." if appeared and not errors else None
         return _render_page(live, pages, page, typed, errors, draft, notice=notice, status=422 if errors else 200)
-    return redirect(_after(pages, section, draft.answers), code=303)
+    return redirect(_after(live, pages, section, draft.answers), code=303)
 
 
-def _after(pages: FormPages, section: Section, answers: Mapping[str, Any]) -> str:
-    """Where a completed page leads: back to an earlier page if these answers opened required questions on it
-    (other problems they cause on earlier pages are listed, with links, on "check your answers"), else
-    "check your answers" after a change, else the next page (or "check your answers" after the last)."""
+def _after(live: FormSession, pages: FormPages, section: Section, answers: Mapping[str, Any]) -> str:
+    """Where a completed page leads: back to the first earlier page that these answers left with a problem
+    (choosing to share asks, on the lawful basis page, why the interference with private life is
+    justified) — shown there on arrival —, else "check your answers" after a change, else the next page
+    (or "check your answers" after the last)."""
     order = pages.form.sections.index
-    incomplete = pages.first_incomplete(answers)
-    if incomplete is not None and order(incomplete) < order(section):
-        return url_for("embed.section_page", section_id=incomplete.id)
-    if request.args.get("change"):
-        return url_for("embed.check_page")
+    visible = pages.sections(pages.visibility(answers))
     _, following, _, _ = pages.neighbours(section, answers)
-    return url_for("embed.section_page", section_id=following.id) if following else url_for("embed.check_page")
+    onward = url_for("embed.section_page", section_id=following.id) if following else url_for("embed.check_page")
+    if request.args.get("change"):
+        onward = url_for("embed.check_page")
+    then = request.args.get("then")
+    if then is not None:  # back from an earlier page we were sent to: carry on where we were
+        back = [s for s in visible if s.id == then]
+        return url_for("embed.section_page", section_id=back[0].id) if back else url_for("embed.check_page")
+    errors = {f.field for f in _evaluate(live, pages, answers).by_severity("error") if f.field is not None}
+    for earlier in visible:
+        if order(earlier) < order(section) and any(q.id in errors for q in earlier.questions):
+            form_session.remember("revisit", earlier.id)
+            carry_on = following.id if following and not request.args.get("change") else "check"
+            return url_for("embed.section_page", section_id=earlier.id, then=carry_on)
+    return onward
 
 
 def _rendered(pages: FormPages, section: Section, posted: Any) -> list[Any]:
@@ -306,7 +320,7 @@ def _render_check(live: FormSession, draft: Draft, *, acknowledged: set[str], re
         acknowledged=acknowledged,
         missing_acknowledgements=missing_acknowledgements,
         attempted=refused is not None,
-        has_errors=refused is not None and bool(errors or missing_acknowledgements),
+        has_errors=bool(errors or missing_acknowledgements),
         anchor=anchor,
         source_of=source_of,
         **_frame(live),

@@ -104,9 +104,9 @@ class Store:
         and its own busy wait sleeps in growing steps, which makes the slowest writes very slow.
         """
         self._ensure_schema()
-        with self._write_lock:
+        with self._write_lock, translated_errors(self.url):  # a server gone before the write begins, too
             connection = self.engine.connect().execution_options(sharewise_write=True)
-            with translated_errors(self.url), connection, connection.begin():
+            with connection, connection.begin():
                 yield connection
 
     @contextlib.contextmanager

@@ -10,6 +10,7 @@ not exist or do not apply.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from embed_pages import Page
@@ -379,21 +380,28 @@ def test_the_decision_page_leads_to_the_early_help_page_when_it_applies(liverpoo
 
 def test_the_core_form_completed_page_by_page(browser, host_a, base_answers, engine):
     """Every page from the launch, each filled with scenario 01's answers; questions that appear are
-    answered on the same page; a question opened on an earlier page is reached from check your answers."""
+    answered on the same page; a question that a later answer opens on an earlier page (choosing to share
+    asks on the lawful basis page why the interference is justified) is reached by being sent back to
+    that page, with its problem shown, and then on to check your answers."""
     form = engine.form(CORE)
     fields = answers_as_fields(form, base_answers)
     location = browser.launch(host_a).headers["Location"]
     visited = []
     while "/embed/section/" in location:
-        section = location.rsplit("/", 1)[1]
-        visited.append(section)
-        response = browser.fill(section, fields.get(section, {}))
+        target = urlsplit(location)
+        section, query = target.path.rsplit("/", 1)[1], f"?{target.query}" if target.query else ""
+        visited.append(section + query)
+        if query:
+            page = browser.get(location)
+            assert "Your answers on a later page mean this page needs more" in page.get_data(as_text=True)
+            assert [href for href, _ in browser.last.summary_links] == ["#article8_justification"]
+        response = browser.fill(section, fields.get(section, {}), query=query)
         if response.status_code == 200:  # questions opened on this page: answer them too
-            response = browser.fill(section, fields.get(section, {}))
+            response = browser.fill(section, fields.get(section, {}), query=query)
         assert response.status_code == 303, f"{section}: {response.status_code} {browser.last and browser.last.summary_links}"
         location = response.headers["Location"]
         assert len(visited) < 20
-    assert visited == ["request", "subjects", "risk", "consent", "basis", "principles", "decision"]
+    assert visited == ["request", "subjects", "risk", "consent", "basis", "principles", "decision", "basis?then=check"]
     for _ in range(3):  # fix what check your answers links to
         check = browser.get("/embed/check")
         links = [href for href, _ in browser.last.summary_links]

@@ -59,6 +59,7 @@ class Draft:
     created_at: dt.datetime
     updated_at: dt.datetime
     expires_at: dt.datetime
+    resume_key: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON."""
@@ -94,8 +95,10 @@ class Drafts:
         author: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         version: int | None = None,
+        resume_key: str | None = None,
     ) -> Draft:
-        """Save new answers, or replace a draft's answers; shape problems refuse the save."""
+        """Save new answers, or replace a draft's answers; shape problems refuse the save. A new draft may
+        carry a ``resume_key`` by which ``resumable`` finds it again."""
         form = self.engine.form(form_id, version)
         problems = self.engine.shape_findings(form.id, answers, version=form.version)
         if problems:
@@ -121,6 +124,7 @@ class Drafts:
                         created_at=now,
                         updated_at=now,
                         expires_at=expires,
+                        resume_key=resume_key,
                     )
                 )
             else:
@@ -145,6 +149,18 @@ class Drafts:
             query = query.where(drafts.c.host == host)
         with self.store.reading() as connection:
             return [Draft(**row._mapping) for row in connection.execute(query)]
+
+    def resumable(self, resume_key: str, *, host: str) -> Draft | None:
+        """The most recently saved unexpired draft of ``host`` with this resume key (one indexed lookup)."""
+        query = (
+            select(drafts)
+            .where(drafts.c.host == host, drafts.c.resume_key == resume_key, drafts.c.expires_at >= self.clock())
+            .order_by(drafts.c.updated_at.desc())
+            .limit(1)
+        )
+        with self.store.reading() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else Draft(**row._mapping)
 
     def discard(self, draft_id: str, *, host: str | None = None) -> None:
         """Delete a draft."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,7 +59,8 @@ def open_launch(code: str) -> Response:
         return _message("This form is not available", ["Ask your system administrator which forms are switched on."], status=404)
     drafts = _drafts()
     context = {key: value for key, value in opened.context.items() if key != "theme"}
-    draft = _saved_draft(drafts, opened.host, opened.form_id, context)
+    resume_key = _resume_key(opened.form_id, context)
+    draft = drafts.resumable(resume_key, host=opened.host) if resume_key else None
     resumed = draft is not None
     if draft is None:
         draft = drafts.save(
@@ -66,6 +69,7 @@ def open_launch(code: str) -> Response:
             host=opened.host,
             author=context.get("practitioner") or {},
             context=context,
+            resume_key=resume_key,
         )
     form_session.start(opened, draft.id)
     form_session.remember("theme", opened.context.get("theme") or {})
@@ -86,20 +90,14 @@ def _usable_prefill(form_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in prefill.items() if key not in refused}
 
 
-def _saved_draft(drafts: Drafts, host: str, form_id: str, context: Mapping[str, Any]) -> Draft | None:
-    """This practitioner's unexpired draft of this form for this case, if the host names both."""
+def _resume_key(form_id: str, context: Mapping[str, Any]) -> str | None:
+    """What finds a practitioner's draft of a form for a case again (a hash: no case data in the index);
+    ``None`` unless the host names both the case and the practitioner."""
     case_ref = context.get("case_ref")
     practitioner = (context.get("practitioner") or {}).get("id")
     if not case_ref or not practitioner:
         return None
-    for draft in drafts.list(host=host):
-        if (
-            draft.form_id == form_id
-            and draft.context.get("case_ref") == case_ref
-            and (draft.context.get("practitioner") or {}).get("id") == practitioner
-        ):
-            return draft
-    return None
+    return hashlib.sha256(json.dumps([form_id, str(case_ref), str(practitioner)]).encode()).hexdigest()
 
 
 # ---- the pages -----------------------------------------------------------------------------------------

@@ -139,7 +139,9 @@ drafts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+    Column("resume_key", String(64), nullable=True),
     Index("ix_drafts_expires_at", "expires_at"),
+    Index("ix_drafts_host_resume_key", "host", "resume_key"),
 )
 
 hosts = Table(

@@ -275,6 +275,11 @@ class Store:
             checked, problem = _check_records(connection, report.record_hashes, report.disposed)
         return Verification(report.count, checked, report.head_hash, problem)
 
+    def ping(self) -> None:
+        """Reach the database (``SELECT 1``); a ``StoreError`` says why it cannot be reached."""
+        with self.reading() as connection:
+            connection.execute(select(1)).one()
+
     def count(self) -> int:
         """How many records there are."""
         with self.reading() as connection:

@@ -106,12 +106,10 @@ def _resume_key(form_id: str, context: Mapping[str, Any]) -> str | None:
 @blp.route("/section/<section_id>", methods=["GET"])
 def section_page(section_id: str) -> Response:
     """One section of the form, with the saved answers filled in."""
-    live = form_session.current()
-    if live is None:
-        return _session_ended()
-    draft = _draft(live)
-    if draft is None:
-        return _draft_gone()
+    opened = _open_draft()
+    if not isinstance(opened, tuple):
+        return opened
+    live, draft = opened
     pages = _pages(live.launch.form_id)
     section = pages.section(section_id)
     if section is None or section not in pages.sections(pages.visibility(draft.answers)):
@@ -138,11 +136,10 @@ def save_section(section_id: str) -> Response:
     live = form_session.current()
     if live is None:
         return _save_after_session_ended(section_id)
-    if not live.csrf_ok(request.form):
-        return _message("This page has expired", ["Go back, reload the page and try again."], live=live, status=400)
-    draft = _draft(live)
-    if draft is None:
-        return _draft_gone()
+    opened = _open_draft(live, posted=request.form)
+    if not isinstance(opened, tuple):
+        return opened
+    live, draft = opened
     pages = _pages(live.launch.form_id)
     section = pages.section(section_id)
     if section is None:
@@ -256,28 +253,20 @@ def _render_page(
 @blp.route("/check", methods=["GET"])
 def check_page() -> Response:
     """Every answer with a link to change it, what the engine found, and the warnings to acknowledge."""
-    live = form_session.current()
-    if live is None:
-        return _session_ended()
-    draft = _draft(live)
-    if draft is None:
-        return _draft_gone()
+    opened = _open_draft()
+    if not isinstance(opened, tuple):
+        return opened
+    live, draft = opened
     return _render_check(live, draft, acknowledged=set(), refused=None)
 
 
 @blp.route("/check", methods=["POST"])
 def submit() -> Response:
     """Submit the decision: only without errors, and with every warning acknowledged."""
-    live = form_session.current()
-    if live is None:
-        return _session_ended()
-    if not live.csrf_ok(request.form):
-        return _message("This page has expired", ["Go back, reload the page and try again."], live=live, status=400)
-    draft = _draft(live)
-    if draft is None:
-        if isinstance(session.get("record"), str):  # submitted already (a second click, or back and submit)
-            return redirect(url_for("embed.done_page"), code=303)
-        return _draft_gone()
+    opened = _open_draft(posted=request.form)
+    if not isinstance(opened, tuple):
+        return opened
+    live, draft = opened
     pages = _pages(live.launch.form_id)
     answers = dict(pages.visibility(draft.answers).visible_answers)
     # only warnings the answers still give: a box ticked before an answer changed acknowledges nothing
@@ -371,12 +360,10 @@ def _render_done(live: FormSession, record_id: str, *, announce: bool) -> Respon
 @blp.route("/saved")
 def saved_page() -> Response:
     """After "save and come back later": the answers are kept, and how to come back to them."""
-    live = form_session.current()
-    if live is None:
-        return _session_ended()
-    draft = _draft(live)
-    if draft is None:
-        return _draft_gone()
+    opened = _open_draft()
+    if not isinstance(opened, tuple):
+        return opened
+    live, draft = opened
     case_ref = live.context.get("case_ref")
     lines = [
         "Your answers are saved. You can close this form now.",
@@ -405,6 +392,22 @@ def _pages(form_id: str) -> FormPages:
 def _drafts() -> Drafts:
     state = bridge()
     return Drafts(state.engine, state.store, clock=state.clock)
+
+
+def _open_draft(live: FormSession | None = None, *, posted: Any = None) -> tuple[FormSession, Draft] | Response:
+    """The live session and its draft, or the page that says why there are none: the session has ended,
+    a POST lacks its CSRF token, or the form was submitted (then the confirmation) or has expired."""
+    live = live or form_session.current()
+    if live is None:
+        return _session_ended()
+    if posted is not None and not live.csrf_ok(posted):
+        return _message("This page has expired", ["Go back, reload the page and try again."], live=live, status=400)
+    draft = _draft(live)
+    if draft is None:
+        if isinstance(session.get("record"), str):  # submitted already (a second click, or back and submit)
+            return redirect(url_for("embed.done_page"), code=303)
+        return _draft_gone()
+    return live, draft
 
 
 def _draft(live: FormSession) -> Draft | None:

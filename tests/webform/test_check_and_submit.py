@@ -134,11 +134,15 @@ def test_submitting_twice_records_one_decision(at_check):
     assert at_check.state.store.count() == 1, "one decision, one record"
 
 
-def test_the_draft_is_gone_after_submission(at_check, host_a):
+def test_after_submission_the_forms_pages_lead_to_the_confirmation(at_check, host_a):
+    """The draft is gone once submitted: going back to any page of the form (the browser's Back button)
+    shows the confirmation, never the answers again to edit."""
     submit(at_check, ["ISD-7", "ISD-21"])
 
-    assert at_check.get("/embed/section/request").status_code == 410
-    assert "no longer open" in at_check.get("/embed/check").get_data(as_text=True)
+    for path in ("/embed/section/request", "/embed/check", "/embed/saved"):
+        response = at_check.get(path)
+        assert response.status_code == 303 and response.headers["Location"].endswith("/embed/done"), path
+    assert "Decision recorded" in at_check.get("/embed/done").get_data(as_text=True)
 
 
 def test_hidden_answers_stay_in_the_draft_but_are_not_submitted(browser, host_a, base_answers):

@@ -169,6 +169,15 @@ class HostRegistry:
                 .values(origins=sorted({_origin(o) for o in origins}), webhook_url=_url(webhook_url, "webhook"))
             )
 
+    def rotate_webhook_secret(self, name: str) -> str:
+        """Issue a new webhook secret (every delivery from now on is signed with it) and return it. Deliveries
+        the host refuses while it still checks the old secret are retried with backoff, so none is lost."""
+        secret = new_webhook_secret()
+        with self.store.writing() as connection:
+            self._get(connection, name)
+            connection.execute(update(hosts).where(hosts.c.name == name).values(webhook_secret=secret))
+        return secret
+
     def enable_webhook(self, name: str) -> None:
         """Re-enable a webhook that answered 410 Gone."""
         with self.store.writing() as connection:

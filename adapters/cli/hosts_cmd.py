@@ -1,4 +1,5 @@
-"""``sharewise hosts add|list|rotate-key|enable-webhook``: host systems (the bridge's tenants)."""
+"""``sharewise hosts add|list|rotate-key|rotate-webhook-secret|enable-webhook``: host systems (the bridge's
+tenants)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,19 @@ def rotate_key(name: str, as_json: bool) -> None:
         echo_json({"name": name, "api_key": credentials.api_key})
     else:
         click.echo(f"new API key for {name} (shown once): {credentials.api_key}")
+
+
+@hosts.command("rotate-webhook-secret")
+@click.argument("name")
+@json_option
+def rotate_webhook_secret(name: str, as_json: bool) -> None:
+    """Issue a new webhook secret for NAME; deliveries are signed with it from now on. Deliveries the host
+    refuses until it has the new secret are retried with backoff (and can be replayed), never lost."""
+    secret = HostRegistry(open_store()).rotate_webhook_secret(name)
+    if as_json:
+        echo_json({"name": name, "webhook_secret": secret})
+    else:
+        click.echo(f"new webhook secret for {name} (shown once): {secret}")
 
 
 @hosts.command("enable-webhook")

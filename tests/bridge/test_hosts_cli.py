@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from cli_runs import Result, assert_one_line_error, run_main
 from sqlalchemy import MetaData, select
+from standardwebhooks import Webhook, WebhookVerificationError
 
+from sharewise.adapters.delivery.webhook import signed_headers
 from sharewise.core.hosts import HostRegistry
 
 API_KEY = re.compile(r"^sw_[A-Za-z0-9_-]{40,}$")
@@ -215,6 +217,29 @@ def test_rotate_key_shows_the_new_key_once_and_keeps_the_webhook_secret(sw, stor
     assert HostRegistry(store).get("clinic-one").webhook_secret == shown["webhook_secret"]
 
 
+def test_rotate_webhook_secret_signs_deliveries_with_the_new_secret_only(sw, store, make_app):
+    shown = add(sw, "clinic-one")
+    other = add(sw, "clinic-two")
+
+    rotated = sw("hosts", "rotate-webhook-secret", "clinic-one", "--json")
+
+    assert rotated.code == 0, rotated.err
+    secret = rotated.json()["webhook_secret"]
+    assert secret.startswith("whsec_") and secret != shown["webhook_secret"]
+    assert "sw_" not in rotated.out, "rotating the webhook secret does not show the API key"
+    registry = HostRegistry(store)
+    assert registry.get("clinic-one").webhook_secret == secret
+    assert registry.get("clinic-two").webhook_secret == other["webhook_secret"], "only this host's secret changes"
+    assert registry.authenticate(shown["api_key"]) is not None, "the API key still works"
+    body, now = b'{"id": "r"}', dt.datetime.now(dt.UTC)
+    headers = signed_headers(registry.get("clinic-one").webhook_secret, "msg_1", body, "application/json", now)
+    Webhook(secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(shown["webhook_secret"]).verify(body, headers)
+    plain = sw("hosts", "rotate-webhook-secret", "clinic-one")
+    assert plain.code == 0 and len(re.findall(r"whsec_[A-Za-z0-9+/=]{40,}", plain.out)) == 1
+
+
 def test_enable_webhook_after_a_410(sw, store):
     add(sw, "clinic-one")
     with store.writing() as connection:
@@ -230,7 +255,7 @@ def test_enable_webhook_after_a_410(sw, store):
 
 
 def test_an_unknown_host_is_exit_2_with_one_line(sw, failures):
-    for command in ["rotate-key", "enable-webhook"]:
+    for command in ["rotate-key", "rotate-webhook-secret", "enable-webhook"]:
         with failures.case(command):
             assert_one_line_error(sw("hosts", command, "no-such-host"), "no-such-host")
     failures.check()

@@ -14,7 +14,6 @@ Added here:
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,37 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
 
 from observability_helpers import TOKEN, Scrape, parse
+from reused_fixtures import fixtures_of
 
-HERE = Path(__file__).resolve().parent
-
-
-def _load(directory: str) -> Any:
-    path = HERE.parent / directory / "conftest.py"
-    spec = importlib.util.spec_from_file_location(f"sharewise_observability_{directory}_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_bridge = _load("bridge")
-_delivery = _load("delivery")
-# Re-exported: pytest registers the fixtures it finds in this module's namespace.
-_clean_environment = _bridge._clean_environment
-_shared_engine = _bridge._shared_engine
-make_app = _bridge.make_app
-host_a = _bridge.host_a
-host_b = _bridge.host_b
-app = _bridge.app
-client = _bridge.client
-bridge_state = _bridge.bridge_state
-api = _bridge.api
-clock = _delivery.clock
-make_httpserver = _delivery.make_httpserver
-receiver = _delivery.receiver
-add_host = _delivery.add_host
-make_relay = _delivery.make_relay
+# reused as they are (pytest registers the fixtures it finds in this module's namespace)
+globals().update(
+    fixtures_of("bridge", "_clean_environment", "_shared_engine", "make_app", "host_a", "host_b", "app", "client")
+    | fixtures_of("bridge", "bridge_state", "api")
+    | fixtures_of("delivery", "clock", "make_httpserver", "receiver", "add_host", "make_relay")
+)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ Added here:
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,33 +24,27 @@ from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from reused_fixtures import fixtures_of
 from security_helpers import CORE, DEMO_ORIGINS, EmbedSession, path_of
 
-
-def _load_bridge_fixtures() -> Any:
-    path = Path(__file__).resolve().parents[1] / "bridge" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("sharewise_security_bridge_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_bridge = _load_bridge_fixtures()
-# Re-exported: pytest registers the fixtures it finds in this module's namespace.
-_clean_environment = _bridge._clean_environment
-_shared_engine = _bridge._shared_engine
-make_app = _bridge.make_app
-host_a = _bridge.host_a
-host_b = _bridge.host_b
-app = _bridge.app
-client = _bridge.client
-bridge_state = _bridge.bridge_state
-api = _bridge.api
-check_error = _bridge.check_error
-live_server = _bridge.live_server
-failures = _bridge.failures
+# reused as they are (pytest registers the fixtures it finds in this module's namespace)
+globals().update(
+    fixtures_of(
+        "bridge",
+        "_clean_environment",
+        "_shared_engine",
+        "make_app",
+        "host_a",
+        "host_b",
+        "app",
+        "client",
+        "bridge_state",
+        "api",
+        "check_error",
+        "live_server",
+        "failures",
+    )
+)
 
 
 @pytest.fixture

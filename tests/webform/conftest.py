@@ -13,7 +13,6 @@ shared between apps) and ``store`` (SQLite copied from one database migrated onc
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from reused_fixtures import conftest_of, fixtures_of
 from webform_helpers import Browser
 
 from sharewise.adapters.bridge import app as app_module
@@ -34,25 +34,23 @@ from sharewise.core import Engine
 from sharewise.core.store import Store
 from sharewise.core.store.migrate import upgrade
 
-_BRIDGE_FIXTURES = "sharewise_bridge_test_fixtures"
-if _BRIDGE_FIXTURES not in sys.modules:
-    _spec = importlib.util.spec_from_file_location(_BRIDGE_FIXTURES, Path(__file__).parents[1] / "bridge" / "conftest.py")
-    assert _spec is not None and _spec.loader is not None
-    sys.modules[_BRIDGE_FIXTURES] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules[_BRIDGE_FIXTURES])
-_bridge = sys.modules[_BRIDGE_FIXTURES]
-
-# the bridge's fixtures, reused unchanged
-_clean_environment = _bridge._clean_environment
-host_a = _bridge.host_a
-host_b = _bridge.host_b
-app = _bridge.app
-client = _bridge.client
-bridge_state = _bridge.bridge_state
-api = _bridge.api
-check_error = _bridge.check_error
-live_server = _bridge.live_server
-failures = _bridge.failures
+_bridge = conftest_of("bridge")
+# the bridge's fixtures, reused unchanged (pytest registers the fixtures it finds in this module's namespace)
+globals().update(
+    fixtures_of(
+        "bridge",
+        "_clean_environment",
+        "host_a",
+        "host_b",
+        "app",
+        "client",
+        "bridge_state",
+        "api",
+        "check_error",
+        "live_server",
+        "failures",
+    )
+)
 
 
 @pytest.fixture(scope="session")

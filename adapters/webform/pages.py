@@ -54,14 +54,18 @@ class FormPages:
     def __init__(self, compiled: CompiledForm) -> None:
         self.compiled = compiled
         self.form: FormDefinition = compiled.definition
+        self._last: tuple[Mapping[str, Any], Visibility] | None = None
 
     def valid(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers that pass the shape checks, in their canonical form."""
         return dict(check_answers(self.form, self.compiled.schema, answers).valid)
 
     def visibility(self, answers: Mapping[str, Any]) -> Visibility:
-        """Which questions the answers show and require."""
-        return self.compiled.plan.apply(self.valid(answers))
+        """Which questions the answers show and require (worked out once for the same answers object: a page
+        asks several times about one draft)."""
+        if self._last is None or self._last[0] is not answers:
+            self._last = (answers, self.compiled.plan.apply(self.valid(answers)))
+        return self._last[1]
 
     def sections(self, visibility: Visibility) -> list[Section]:
         """The sections with at least one question shown: the pages, in order."""

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, g, make_response, redirect, render_template, request, session, url_for
 
 from sharewise.adapters.bridge.state import bridge
 from sharewise.adapters.webform import form_session
@@ -386,7 +386,11 @@ def theme() -> Response:
 
 
 def _pages(form_id: str) -> FormPages:
-    return FormPages(bridge().engine.forms.get(form_id))
+    """The form's pages, one object per request (so what it works out about a draft is reused)."""
+    per_request = g.setdefault("sharewise_pages", {})
+    if form_id not in per_request:
+        per_request[form_id] = FormPages(bridge().engine.forms.get(form_id))
+    return per_request[form_id]
 
 
 def _drafts() -> Drafts:
@@ -418,8 +422,13 @@ def _draft(live: FormSession) -> Draft | None:
 
 
 def _evaluate(live: FormSession, pages: FormPages, answers: Mapping[str, Any]) -> Evaluation:
-    visible = pages.visibility(answers).visible_answers
-    return bridge().engine.evaluate(live.launch.form_id, dict(visible), host=live.context, today=bridge().clock().date())
+    """The engine's findings on the answers that are shown (once per request for the same answers object)."""
+    last = g.get("sharewise_evaluation")
+    if last is None or last[0] is not answers:
+        visible = dict(pages.visibility(answers).visible_answers)
+        evaluation = bridge().engine.evaluate(live.launch.form_id, visible, host=live.context, today=bridge().clock().date())
+        g.sharewise_evaluation = last = (answers, evaluation)
+    return last[1]
 
 
 def _frame(live: FormSession | None) -> dict[str, Any]:
@@ -437,10 +446,14 @@ def _frame(live: FormSession | None) -> dict[str, Any]:
 
 
 def _origins(host_name: str) -> list[str]:
-    try:
-        return list(bridge().hosts.get(host_name).origins)
-    except HostNotFound:
-        return []
+    """The host's registered origins (read once per request: the page and its CSP header both need them)."""
+    per_request = g.setdefault("sharewise_origins", {})
+    if host_name not in per_request:
+        try:
+            per_request[host_name] = list(bridge().hosts.get(host_name).origins)
+        except HostNotFound:
+            per_request[host_name] = []
+    return per_request[host_name]
 
 
 def _html(body: str, status: int, live: FormSession | None) -> Response:

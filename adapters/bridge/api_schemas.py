@@ -6,12 +6,6 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from sharewise.adapters.exports.record_json import FindingSchema, RecordSchema
 from sharewise.adapters.webform.presentation import theme_problems
-from sharewise.core.answer_fields import UNSTORABLE
-
-
-def _storable(text: str) -> None:
-    if UNSTORABLE.search(text):
-        raise ValidationError("must not hold control characters such as NUL (tabs and new lines are fine)")
 
 
 class _Strict(Schema):
@@ -41,7 +35,7 @@ class AmendmentRequest(_Strict):
     """A correction of a record."""
 
     answers = fields.Dict(keys=fields.String(), required=True)
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=20_000), _storable])
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     acknowledged_warnings = fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list)
 
 

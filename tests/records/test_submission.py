@@ -401,6 +401,21 @@ def test_amendment_needs_a_reason(recorder: Recorder, store: Store, base_answers
     assert [action for _, action, _ in actions(store)] == ["created"]
 
 
+def test_nul_in_a_reason_or_a_key_is_bad_input_on_every_database(
+    recorder: Recorder, store: Store, base_answers: dict[str, Any]
+) -> None:
+    """PostgreSQL cannot store NUL in text: refused by name before any write, from the CLI as from the API."""
+    with pytest.raises(InvalidInput, match="idempotency key must not hold control characters"):
+        recorder.submit(CORE, base_answers, idempotency_key="key\x00one")
+    original = recorder.submit(CORE, base_answers).record
+
+    with pytest.raises(InvalidInput, match="amendment reason must not hold control characters"):
+        recorder.amend(original.id, base_answers, reason="wrong date\x00")
+
+    assert store.count() == 1
+    assert [action for _, action, _ in actions(store)] == ["created"]
+
+
 def test_amendment_with_errors_is_refused_and_the_original_stays_latest(
     recorder: Recorder, store: Store, base_answers: dict[str, Any]
 ) -> None:

@@ -142,7 +142,8 @@ class Recorder:
         """Correct a record: a new record superseding it, with a reason; both stay readable."""
         if not reason or not reason.strip():
             raise InvalidInput("an amendment needs a reason: say what was wrong and what changed")
-        _storable("amendment reason", reason)
+        if UNSTORABLE.search(reason):  # like a text answer: stored, and exported as XML, which cannot carry them
+            raise InvalidInput("the amendment reason must not hold control characters such as NUL (tabs and new lines are fine)")
         original = self.store.get(record_id, host=host)
         if idempotency_key is not None:
             with self.store.reading() as connection:
@@ -279,10 +280,5 @@ def _bounded(what: str, value: Any, limit: int) -> None:
     """Refuse a value the database could not store, naming it."""
     if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= limit):
         raise InvalidInput(f"the {what} must be text of 1 to {limit} characters")
-    _storable(what, value)
-
-
-def _storable(what: str, value: str | None) -> None:
-    """Refuse text holding NUL or other control characters (PostgreSQL cannot store NUL in text)."""
-    if value is not None and UNSTORABLE.search(value):
-        raise InvalidInput(f"the {what} must not hold control characters such as NUL (tabs and new lines are fine)")
+    if value is not None and "\x00" in value:  # PostgreSQL cannot store NUL in text
+        raise InvalidInput(f"the {what} must not hold NUL characters")

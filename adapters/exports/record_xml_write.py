@@ -15,11 +15,11 @@ from typing import Any
 
 from lxml import etree
 
+from sharewise.core.answer_fields import UNSTORABLE
 from sharewise.core.formdef import FormDefinition
 from sharewise.core.record import Record
 
 NS = "urn:sharewise:decision-record:1"
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _NEEDS_ESCAPING = re.compile('[&<>"\r\n\t]')
 VALUE_ELEMENTS = {
     "yes_no": "boolean",
@@ -51,13 +51,13 @@ def _json_escaped(value: str) -> str:
 
 
 def _attribute(name: str, value: str) -> str:
-    if _UNSAFE.search(value):
+    if UNSTORABLE.search(value):
         return f' {name}="{_escape_attribute(_json_escaped(value))}" {name}Escaped="json"'
     return f' {name}="{_escape_attribute(value)}"'
 
 
 def _text(tag: str, value: str, attributes: str = "") -> str:
-    if _UNSAFE.search(value):
+    if UNSTORABLE.search(value):
         return f'<{tag}{attributes} escaped="json">{_escape_text(_json_escaped(value))}</{tag}>'
     return f"<{tag}{attributes}>{_escape_text(value)}</{tag}>"
 

@@ -405,7 +405,7 @@ def test_nul_in_a_reason_or_a_key_is_bad_input_on_every_database(
     recorder: Recorder, store: Store, base_answers: dict[str, Any]
 ) -> None:
     """PostgreSQL cannot store NUL in text: refused by name before any write, from the CLI as from the API."""
-    with pytest.raises(InvalidInput, match="idempotency key must not hold control characters"):
+    with pytest.raises(InvalidInput, match="idempotency key must not hold NUL"):
         recorder.submit(CORE, base_answers, idempotency_key="key\x00one")
     original = recorder.submit(CORE, base_answers).record
 

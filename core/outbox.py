@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,29 +69,31 @@ def _delivery(row: Any) -> Delivery:
     return Delivery(**{name: data[name] for name in Delivery.__dataclass_fields__})
 
 
-def enqueue(connection: Connection, record_id: str, host_name: str, now: dt.datetime) -> int:
-    """Add a row for each of the host's delivery targets (webhook, drop directory); return how many."""
-    host = connection.execute(select(hosts.c.webhook_url, hosts.c.drop_dir).where(hosts.c.name == host_name)).first()
-    if host is None:
-        return 0
-    targets = [target for target, configured in (("webhook", host.webhook_url), ("drop", host.drop_dir)) if configured]
-    for target in targets:
-        connection.execute(
-            outbox.insert(),
-            [
-                {
-                    "webhook_id": f"msg_{uuid.uuid4().hex}",
-                    "record_id": record_id,
-                    "host": host_name,
-                    "target": target,
-                    "state": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-            ],
-        )
-    return len(targets)
+def enqueue(connection: Connection, new_records: Sequence[tuple[str, str, dt.datetime]]) -> int:
+    """For each new record ``(record_id, host_name, now)``, add a row for each of its host's delivery
+    targets (webhook, drop directory), in one statement; return how many rows."""
+    names = sorted({host_name for _, host_name, _ in new_records})
+    targets = {
+        row.name: [target for target, configured in (("webhook", row.webhook_url), ("drop", row.drop_dir)) if configured]
+        for row in connection.execute(select(hosts.c.name, hosts.c.webhook_url, hosts.c.drop_dir).where(hosts.c.name.in_(names)))
+    }
+    rows = [
+        {
+            "webhook_id": f"msg_{uuid.uuid4().hex}",
+            "record_id": record_id,
+            "host": host_name,
+            "target": target,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for record_id, host_name, now in new_records
+        for target in targets.get(host_name, [])
+    ]
+    if rows:
+        connection.execute(outbox.insert(), rows)
+    return len(rows)
 
 
 def claim(store: Store, *, owner: str, now: dt.datetime, limit: int = 20, lease: dt.timedelta = LEASE) -> list[Delivery]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sharewise.core import outbox
@@ -20,6 +20,7 @@ from sharewise.core.canonical import content_hash
 from sharewise.core.dates import add_years
 from sharewise.core.engine import Engine, Evaluation
 from sharewise.core.errors import InvalidInput, SharewiseError
+from sharewise.core.group_commit import GroupCommit
 from sharewise.core.record import Record
 from sharewise.core.store import audit
 from sharewise.core.store.audit import ACTOR_LIMIT
@@ -66,12 +67,18 @@ class Submitted:
 
 
 class Recorder:
-    """Checks answers with an ``Engine`` and stores the records in a ``Store``."""
+    """Checks answers with an ``Engine`` and stores the records in a ``Store``.
+
+    Checking happens in the caller's thread; storing goes through a ``GroupCommit``, so records
+    submitted at the same time by threads of one process share a transaction (one lock on the audit
+    head, one durable commit) — each still gets its own outcome.
+    """
 
     def __init__(self, engine: Engine, store: Store, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.engine = engine
         self.store = store
         self.clock = clock
+        self._writes: GroupCommit[_Pending, Submitted | SharewiseError] = GroupCommit(self._write_batch)
 
     def submit(
         self,
@@ -101,31 +108,63 @@ class Recorder:
         record = self._record(
             evaluation, answers, warnings, acknowledged, author, host, context, now, supersedes, reason, idempotency_key
         )
+        return self._writes.write(_Pending(record, request_hash, now, supersedes))
+
+    def _write_batch(self, batch: Sequence[_Pending]) -> list[Submitted | SharewiseError]:
+        """Store a batch of checked records in one transaction (see ``GroupCommit``): each is appended to the
+        audit log and queued for delivery, unless its idempotency key was used before (a replay, or a
+        conflict) or the record it amends has been amended already (refused)."""
+        outcomes: list[Submitted | SharewiseError | _Pending | _SameKey] = []
         with self.store.writing() as connection:
-            self.store.lock_for_append(connection)
-            if idempotency_key is not None:
-                earlier = self.store.find_idempotent(connection, host, idempotency_key)
-                if earlier is not None:
-                    return _replay(earlier, request_hash, idempotency_key)
-            if supersedes is not None:
-                _check_still_latest(self.store, connection, supersedes)
-            entry = audit.append(
-                connection,
-                "amended" if supersedes else "created",
-                record_id=record.id,
-                actor=str(record.author.get("id") or record.author.get("name") or host),
-                detail={
-                    "record_hash": record.content_hash,
-                    "form_id": record.form_id,
-                    "form_version": record.form_version,
-                    "supersedes": record.supersedes,
-                },
-                at=now,
-            )
-            stored = Record(**{**record.__dict__, "created_seq": entry.seq})
-            self.store.insert_record(connection, stored, request_hash)
-            outbox.enqueue(connection, stored.id, stored.host, now)
-        return Submitted(stored)
+            self.store.lock_for_append(connection)  # from here on, every earlier commit is visible
+            earlier = self._used_keys(connection, batch)
+            first_of_key: dict[tuple[str, str], _Pending] = {}
+            amended_here: dict[str, str] = {}
+            for pending in batch:
+                record = pending.record
+                key = (record.host, record.idempotency_key) if record.idempotency_key is not None else None
+                try:
+                    if key in earlier:
+                        outcomes.append(_replay(earlier[key], pending.request_hash, key[1]))  # type: ignore[index]
+                        continue
+                    if key in first_of_key:  # the same key twice in this batch: the first one stands
+                        outcomes.append(_SameKey(first_of_key[key], pending.request_hash, key[1]))  # type: ignore[index]
+                        continue
+                    if pending.supersedes is not None:
+                        _check_not_amended(amended_here, pending.supersedes)
+                        _check_still_latest(self.store, connection, pending.supersedes)
+                        amended_here[pending.supersedes.id] = record.id
+                except SharewiseError as refused:
+                    outcomes.append(refused)
+                    continue
+                if key is not None:
+                    first_of_key[key] = pending
+                outcomes.append(pending)
+            stored = self._append(connection, [outcome for outcome in outcomes if isinstance(outcome, _Pending)])
+        return [_outcome(outcome, stored) for outcome in outcomes]
+
+    def _used_keys(self, connection: Any, batch: Sequence[_Pending]) -> dict[tuple[str, str], tuple[Record, str | None]]:
+        keys_by_host: dict[str, set[str]] = {}
+        for pending in batch:
+            if pending.record.idempotency_key is not None:
+                keys_by_host.setdefault(pending.record.host, set()).add(pending.record.idempotency_key)
+        return {
+            (host, key): found
+            for host, keys in keys_by_host.items()
+            for key, found in self.store.find_idempotent_many(connection, host, keys).items()
+        }
+
+    def _append(self, connection: Any, accepted: list[_Pending]) -> dict[int, tuple[Record, str]]:
+        """Audit entries, records and outbox rows for the accepted records; each stored record (with its
+        audit sequence number) and request hash, by ``id()`` of its ``_Pending``."""
+        entries = audit.append_many(connection, [_creation_entry(pending) for pending in accepted])
+        stored = {
+            id(pending): (replace(pending.record, created_seq=entry.seq), pending.request_hash)
+            for pending, entry in zip(accepted, entries, strict=True)
+        }
+        self.store.insert_records(connection, list(stored.values()))
+        outbox.enqueue(connection, [(pending.record.id, pending.record.host, pending.now) for pending in accepted])
+        return stored
 
     def amend(
         self,
@@ -261,11 +300,68 @@ def _check_acknowledgements(evaluation: Evaluation, acknowledged: list[str]) -> 
     return warnings
 
 
+@dataclass(frozen=True, eq=False)
+class _Pending:
+    """A checked record waiting to be stored, with what its idempotency key and amendment need."""
+
+    record: Record
+    request_hash: str
+    now: dt.datetime
+    supersedes: Record | None
+
+
+def _creation_entry(pending: _Pending) -> audit.NewEntry:
+    record = pending.record
+    return audit.NewEntry(
+        "amended" if pending.supersedes else "created",
+        record_id=record.id,
+        actor=str(record.author.get("id") or record.author.get("name") or record.host),
+        detail={
+            "record_hash": record.content_hash,
+            "form_id": record.form_id,
+            "form_version": record.form_version,
+            "supersedes": record.supersedes,
+        },
+        at=pending.now,
+    )
+
+
+@dataclass(frozen=True)
+class _SameKey:
+    """A request whose idempotency key an earlier request of the same batch used."""
+
+    first: _Pending
+    request_hash: str
+    key: str
+
+
+def _outcome(
+    outcome: Submitted | SharewiseError | _Pending | _SameKey, stored: Mapping[int, tuple[Record, str]]
+) -> Submitted | SharewiseError:
+    """What the caller gets: its stored record, or the record stored for the same key earlier in the batch
+    (a replay, or a conflict if the requests differ), or its refusal."""
+    if isinstance(outcome, _Pending):
+        return Submitted(stored[id(outcome)][0])
+    if isinstance(outcome, _SameKey):
+        try:
+            return _replay(stored[id(outcome.first)], outcome.request_hash, outcome.key)
+        except IdempotencyConflict as conflict:
+            return conflict
+    return outcome
+
+
 def _replay(earlier: tuple[Record, str | None], request_hash: str, key: str) -> Submitted:
     record, earlier_hash = earlier
     if earlier_hash != request_hash:
         raise IdempotencyConflict(f"idempotency key '{key}' was already used for a different submission (record {record.id})")
     return Submitted(record, replayed=True)
+
+
+def _check_not_amended(amended_here: Mapping[str, str], original: Record) -> None:
+    """Refuse a second amendment of the same record in one batch (the first one is its latest version)."""
+    if original.id in amended_here:
+        latest = amended_here[original.id]
+        raise AmendmentRefused(f"record {original.id} has already been amended: amend the latest version, {latest}")
 
 
 def _check_still_latest(store: Store, connection: Any, original: Record) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ ACTIONS = frozenset(
 CREATING = frozenset({"created", "amended", "imported"})
 STREAM_BATCH = 20_000
 _INSERT_ENTRY = audit_log.insert()
+_LOCK_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
 _MOVE_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 ACTOR_LIMIT = 200
 
@@ -79,23 +80,53 @@ def link(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + body).encode("ascii")).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append: what happened, to which record, by whom, when."""
+
+    action: str
+    record_id: str | None
+    actor: str
+    detail: Mapping[str, Any]
+    at: dt.datetime
+
+    def check(self) -> None:
+        """Refuse an unknown action or an actor's name the log cannot hold."""
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown audit action {self.action!r}")
+        if not self.actor or len(self.actor) > ACTOR_LIMIT:
+            raise InvalidInput(f"the actor's name for the audit log must be 1–{ACTOR_LIMIT} characters, not {len(self.actor)}")
+
+
 def append(
     connection: Connection, action: str, *, record_id: str | None, actor: str, detail: Mapping[str, Any], at: dt.datetime
 ) -> AuditEntry:
     """Append one entry inside the caller's transaction (which commits it with the change it records)."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    if not actor or len(actor) > ACTOR_LIMIT:
-        raise InvalidInput(f"the actor's name for the audit log must be 1–{ACTOR_LIMIT} characters, not {len(actor)}")
-    head = connection.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()).one()
-    seq = head.seq + 1
-    at = at.astimezone(dt.UTC)
-    body = entry_body(seq, at, action, record_id, actor, detail)
-    entry_hash = link(head.hash, body)
-    row = {"seq": seq, "at": at, "action": action, "record_id": record_id, "actor": actor, "body": body}
-    connection.execute(_INSERT_ENTRY, [{**row, "prev_hash": head.hash, "hash": entry_hash}])
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": entry_hash})
-    return _entry(seq, body, head.hash, entry_hash)
+    return append_many(connection, [NewEntry(action, record_id, actor, detail, at)])[0]
+
+
+def append_many(connection: Connection, new_entries: Sequence[NewEntry]) -> list[AuditEntry]:
+    """Append entries in order inside the caller's transaction: the head is locked, read and moved once."""
+    for new in new_entries:
+        new.check()
+    head = connection.execute(_LOCK_HEAD).one()
+    prev_hash, seq = head.hash, head.seq
+    rows, appended = [], []
+    for new in new_entries:
+        seq += 1
+        at = new.at.astimezone(dt.UTC)
+        body = entry_body(seq, at, new.action, new.record_id, new.actor, new.detail)
+        entry_hash = link(prev_hash, body)
+        rows.append(
+            {"seq": seq, "at": at, "action": new.action, "record_id": new.record_id, "actor": new.actor, "body": body}
+            | {"prev_hash": prev_hash, "hash": entry_hash}
+        )
+        appended.append(_entry(seq, body, prev_hash, entry_hash))
+        prev_hash = entry_hash
+    if rows:
+        connection.execute(_INSERT_ENTRY, rows)
+        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    return appended
 
 
 def _entry(seq: int, body: str, prev_hash: str, entry_hash: str) -> AuditEntry:

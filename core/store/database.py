@@ -17,6 +17,9 @@ from sharewise.core.errors import SharewiseError
 ENV_VARIABLE = "SHAREWISE_DATABASE_URL"
 DEFAULT_URL = "sqlite:///sharewise.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_SIZE = 16
+#: An execution option: the connection runs one read-only statement, which needs no transaction of its own.
+SINGLE_STATEMENT = "sharewise_single_statement"
 
 
 class StoreError(SharewiseError):
@@ -44,14 +47,25 @@ def masked(url: str) -> str:
 
 def connect(url: str) -> Engine:
     """A SQLAlchemy engine for ``url``; SQLite files get WAL, full sync, foreign keys, a busy
-    timeout, and ``BEGIN IMMEDIATE`` for write transactions (so writers queue instead of deadlocking)."""
+    timeout, ``BEGIN IMMEDIATE`` for write transactions (so writers queue instead of deadlocking),
+    and a pool as large as a server's threads (a file connection costs little to keep, and opening one
+    for each burst costs its settings again)."""
     try:
-        engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        engine = create_engine(url, **_pool_options(url))
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise StoreError(f"cannot use the database URL {masked(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def _pool_options(url: str) -> dict[str, Any]:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return {"pool_pre_ping": True}
+    if parsed.database in (None, "", ":memory:"):
+        return {}
+    return {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -67,8 +81,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get("sharewise_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if not options.get(SINGLE_STATEMENT, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sharewise_write", False) else "BEGIN")
 
 
 @contextlib.contextmanager

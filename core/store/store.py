@@ -6,8 +6,9 @@ import contextlib
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
@@ -15,10 +16,11 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sharewise.core.errors import SharewiseError
 from sharewise.core.record import Record
 from sharewise.core.store import audit
-from sharewise.core.store.database import connect, database_url, masked, translated_errors
+from sharewise.core.store.database import SINGLE_STATEMENT, connect, database_url, masked, translated_errors
 from sharewise.core.store.migrate import require_current
 from sharewise.core.store.rows import record_from_row, record_values
 from sharewise.core.store.schema import audit_head, legal_holds, records
+from sharewise.core.store.writer_lock import WriterLock
 
 STREAM_BATCH = 5_000
 RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -80,9 +82,7 @@ class Store:
         self.engine: Engine = connect(self.url)
         self._auto_create = auto_create_sqlite
         self._checked = False
-        self._write_lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._writer_lock = _writer_lock(self.engine)
 
     def __repr__(self) -> str:
         return f"Store({masked(self.url)!r})"
@@ -100,11 +100,12 @@ class Store:
     def writing(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises.
 
-        On SQLite, writers in this process queue on a lock first: SQLite lets one writer in at a time,
-        and its own busy wait sleeps in growing steps, which makes the slowest writes very slow.
+        On a SQLite file, writers queue on a ``WriterLock`` first (threads and processes): SQLite lets one
+        writer in at a time, and its own busy wait sleeps in growing steps, which makes the slowest
+        writes very slow.
         """
         self._ensure_schema()
-        with self._write_lock, translated_errors(self.url):  # a server gone before the write begins, too
+        with self._writer_lock(), translated_errors(self.url):  # a server gone before the write begins, too
             connection = self.engine.connect().execution_options(sharewise_write=True)
             with connection, connection.begin():
                 yield connection
@@ -114,6 +115,15 @@ class Store:
         """A read-only transaction."""
         self._ensure_schema()
         with translated_errors(self.url), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextlib.contextmanager
+    def reading_one(self) -> Iterator[Connection]:
+        """A connection for a single read-only statement, which runs on its own (no BEGIN and COMMIT
+        around it: one call to the database instead of three)."""
+        self._ensure_schema()
+        single = {SINGLE_STATEMENT: True} if self.engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        with translated_errors(self.url), self.engine.connect().execution_options(**single) as connection:
             yield connection
 
     # --- records -------------------------------------------------------------------------------
@@ -126,13 +136,26 @@ class Store:
     @staticmethod
     def insert_record(connection: Connection, record: Record, request_hash: str | None) -> None:
         """Insert a new record (its audit entry is appended by the caller in the same transaction)."""
-        connection.execute(records.insert(), [record_values(record, request_hash)])
+        Store.insert_records(connection, [(record, request_hash)])
+
+    @staticmethod
+    def insert_records(connection: Connection, new_records: Sequence[tuple[Record, str | None]]) -> None:
+        """Insert new records, each with its request's hash, in one statement."""
+        if new_records:
+            connection.execute(records.insert(), [record_values(record, request_hash) for record, request_hash in new_records])
 
     @staticmethod
     def find_idempotent(connection: Connection, host: str, key: str) -> tuple[Record, str | None] | None:
         """The record first submitted by ``host`` with idempotency key ``key``, and that request's hash."""
-        row = connection.execute(select(records).where(records.c.host == host, records.c.idempotency_key == key)).first()
-        return None if row is None else (record_from_row(row), row.request_hash)
+        return Store.find_idempotent_many(connection, host, [key]).get(key)
+
+    @staticmethod
+    def find_idempotent_many(connection: Connection, host: str, keys: Collection[str]) -> dict[str, tuple[Record, str | None]]:
+        """``find_idempotent`` for several keys of one host at once: each key used before, with its record and hash."""
+        if not keys:
+            return {}
+        query = select(records).where(records.c.host == host, records.c.idempotency_key.in_(sorted(keys)))
+        return {row.idempotency_key: (record_from_row(row), row.request_hash) for row in connection.execute(query)}
 
     def get(self, record_id: str, *, host: str | None = None, connection: Connection | None = None) -> Record:
         """The record ``record_id`` (only if it belongs to ``host``, when given); ``RecordNotFound`` otherwise."""
@@ -311,3 +334,15 @@ def _check_records(connection: Connection, expected: dict[str, str], disposed: d
         if record_id not in seen and disposed.get(record_id, "not disposed") is not None:
             return checked, f"record {record_id} is missing: it was deleted without a 'purged' entry saying so"
     return checked, None
+
+
+def _writer_lock(engine: Engine) -> Callable[[], contextlib.AbstractContextManager[Any]]:
+    """What writers queue on: a ``WriterLock`` for a SQLite file, a thread lock for a SQLite database in
+    memory (one process), nothing for PostgreSQL (its row lock on the audit head wakes the next writer)."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext
+    database = engine.url.database
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        lock = threading.Lock()
+        return lambda: lock
+    return WriterLock(Path(database).resolve()).held

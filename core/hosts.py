@@ -10,17 +10,19 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from sharewise.core.errors import InvalidInput, SharewiseError
 from sharewise.core.store.schema import hosts
 from sharewise.core.store.store import Store
 
+_BY_KEY_HASH = select(hosts).where(hosts.c.api_key_hash == bindparam("digest"))
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 KEY_PREFIX = "sw_"
 WEBHOOK_FORMATS = ("json", "xml", "fhir-json", "fhir-xml")
@@ -106,11 +108,47 @@ def _url(text: str | None, what: str) -> str | None:
     return text.strip()
 
 
-class HostRegistry:
-    """Adding, finding and authenticating host systems."""
+class RecentKeys:
+    """Hosts authenticated in the last few seconds, by API key hash: a server then reads the database
+    once per key every ``seconds`` rather than on every request. Changing a host through any
+    ``HostRegistry`` of this process forgets them all at once; a change made by another process (the
+    command line beside a server) takes effect there within ``seconds``."""
 
-    def __init__(self, store: Store) -> None:
+    LIMIT = 1000  # more keys than any deployment's hosts: past it, start again
+
+    def __init__(self) -> None:
+        self._hosts: dict[tuple[str, str], tuple[Host, float]] = {}
+
+    def get(self, url: str, digest: str, seconds: float) -> Host | None:
+        """The host of this key hash, if authenticated less than ``seconds`` ago."""
+        found = self._hosts.get((url, digest))
+        return found[0] if found is not None and time.monotonic() - found[1] < seconds else None
+
+    def keep(self, url: str, digest: str, host: Host) -> None:
+        """Remember a successful authentication."""
+        if len(self._hosts) >= self.LIMIT:
+            self._hosts.clear()
+        self._hosts[(url, digest)] = (host, time.monotonic())
+
+    def forget(self) -> None:
+        """Forget every authentication (a host was changed)."""
+        self._hosts.clear()
+
+
+#: One per process, shared by every ``HostRegistry`` in it.
+RECENT_KEYS = RecentKeys()
+
+
+class HostRegistry:
+    """Adding, finding and authenticating host systems.
+
+    ``key_cache_seconds`` (the bridge: ``SHAREWISE_AUTH_CACHE_SECONDS``) lets ``authenticate`` answer
+    from ``RECENT_KEYS``; 0, the default, reads the database every time.
+    """
+
+    def __init__(self, store: Store, *, key_cache_seconds: float = 0) -> None:
         self.store = store
+        self.key_cache_seconds = key_cache_seconds
 
     def add(
         self,
@@ -155,6 +193,7 @@ class HostRegistry:
             connection.execute(
                 update(hosts).where(hosts.c.name == name).values(api_key_hash=key_hash(api_key), key_rotated_at=now)
             )
+        RECENT_KEYS.forget()
         return Credentials(name, api_key, host.webhook_secret)
 
     def configure(self, name: str, *, origins: Sequence[str], webhook_url: str | None) -> None:
@@ -168,6 +207,7 @@ class HostRegistry:
                 .where(hosts.c.name == name)
                 .values(origins=sorted({_origin(o) for o in origins}), webhook_url=_url(webhook_url, "webhook"))
             )
+        RECENT_KEYS.forget()
 
     def rotate_webhook_secret(self, name: str) -> str:
         """Issue a new webhook secret (every delivery from now on is signed with it) and return it. Deliveries
@@ -176,6 +216,7 @@ class HostRegistry:
         with self.store.writing() as connection:
             self._get(connection, name)
             connection.execute(update(hosts).where(hosts.c.name == name).values(webhook_secret=secret))
+        RECENT_KEYS.forget()
         return secret
 
     def enable_webhook(self, name: str) -> None:
@@ -183,10 +224,12 @@ class HostRegistry:
         with self.store.writing() as connection:
             self._get(connection, name)
             connection.execute(update(hosts).where(hosts.c.name == name).values(webhook_disabled_at=None))
+        RECENT_KEYS.forget()
 
     def disable_webhook(self, connection: Any, name: str, now: dt.datetime) -> None:
         """Stop delivering to a host's webhook (it answered 410 Gone)."""
         connection.execute(update(hosts).where(hosts.c.name == name).values(webhook_disabled_at=now))
+        RECENT_KEYS.forget()
 
     def list(self) -> list[Host]:
         """Every host, by name."""
@@ -203,11 +246,16 @@ class HostRegistry:
         if not api_key.startswith(KEY_PREFIX):
             return None
         digest = key_hash(api_key)
-        with self.store.reading() as connection:
-            row = connection.execute(select(hosts).where(hosts.c.api_key_hash == digest)).first()
+        if self.key_cache_seconds > 0 and (recent := RECENT_KEYS.get(self.store.url, digest, self.key_cache_seconds)):
+            return recent
+        with self.store.reading_one() as connection:
+            row = connection.execute(_BY_KEY_HASH, {"digest": digest}).first()
         if row is None or not hmac.compare_digest(row.api_key_hash, digest):
             return None
-        return _host(row)
+        host = _host(row)
+        if self.key_cache_seconds > 0:
+            RECENT_KEYS.keep(self.store.url, digest, host)
+        return host
 
     @staticmethod
     def _get(connection: Any, name: str) -> Host:

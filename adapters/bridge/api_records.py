@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from flask import Response, request
+from marshmallow import ValidationError
 
 from sharewise.adapters.bridge.api_schemas import AmendmentRequest, FeedQuery, FeedResponse, SubmissionRequest
 from sharewise.adapters.bridge.auth import BEARER, current_host, require_host
@@ -21,6 +22,7 @@ from sharewise.core.submission import AmendmentRefused, IdempotencyConflict, Sub
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records", description="Decision records of the calling host.")
 blp.before_request(require_host)
+SUBMISSION = SubmissionRequest()
 FORMAT_BY_MEDIA_TYPE = {media_type: name for name, media_type in MEDIA_TYPES.items()}
 XML_TYPES = ("application/xml", "text/xml")
 IDEMPOTENCY_KEY = {
@@ -70,10 +72,12 @@ def _submission() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "the request body is not valid JSON")
-    errors = SubmissionRequest().validate(body) if isinstance(body, dict) else {"_schema": ["must be a JSON object"]}
-    if errors:
-        raise ApiError(422, "the submission is not in the expected shape", {"json": errors})
-    return SubmissionRequest().load(body)
+    if not isinstance(body, dict):
+        raise ApiError(422, "the submission is not in the expected shape", {"json": {"_schema": ["must be a JSON object"]}})
+    try:
+        return SUBMISSION.load(body)
+    except ValidationError as invalid:
+        raise ApiError(422, "the submission is not in the expected shape", {"json": invalid.messages}) from None
 
 
 def _created(submitted: Submitted) -> Response:

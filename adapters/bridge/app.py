@@ -78,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         engine=engine,
         store=store,
         recorder=observe.MeteredRecorder(engine, store, metrics=metrics),
-        hosts=HostRegistry(store),
+        hosts=HostRegistry(store, key_cache_seconds=settings.auth_cache_seconds),
         forms=FormLookup(engine),
         limiter=RateLimiter(settings.rate_limit_per_minute),
         metrics=metrics,

@@ -32,6 +32,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     launch_ttl: dt.timedelta = dt.timedelta(minutes=5)
     rate_limit_per_minute: int = 60
+    #: How long a server trusts an API key it has checked before reading the database again (0: never).
+    auth_cache_seconds: int = 2
     relay: bool = False
     demo_origins: tuple[str, ...] = ()
     #: ``json`` or ``text`` (default: ``text`` in development, else ``json``); a level name.
@@ -70,6 +72,7 @@ def from_environment(environ: Mapping[str, str] = os.environ, overrides: Mapping
         max_body_bytes=_int(environ, "SHAREWISE_MAX_BODY_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
         launch_ttl=dt.timedelta(seconds=_int(environ, "SHAREWISE_LAUNCH_TTL_SECONDS", 300, 30, 3600)),
         rate_limit_per_minute=_int(environ, "SHAREWISE_RATE_LIMIT_PER_MINUTE", 60, 1, 100_000),
+        auth_cache_seconds=_int(environ, "SHAREWISE_AUTH_CACHE_SECONDS", 2, 0, 60),
         log_format=environ.get("SHAREWISE_LOG_FORMAT", ""),
         log_level=environ.get("SHAREWISE_LOG_LEVEL", ""),
         metrics_token=environ.get("SHAREWISE_METRICS_TOKEN") or None,

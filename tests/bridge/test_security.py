@@ -348,6 +348,9 @@ def test_in_development_the_bridge_starts_without_a_secret_key(database_url, sto
         ("SHAREWISE_RATE_LIMIT_PER_MINUTE", "0"),
         ("SHAREWISE_RATE_LIMIT_PER_MINUTE", "1.5"),
         ("SHAREWISE_RATE_LIMIT_PER_MINUTE", "٣"),
+        ("SHAREWISE_AUTH_CACHE_SECONDS", "-1"),
+        ("SHAREWISE_AUTH_CACHE_SECONDS", "61"),
+        ("SHAREWISE_AUTH_CACHE_SECONDS", "soon"),
         ("SHAREWISE_ENV", "staging"),
     ],
 )

@@ -1,12 +1,15 @@
 """Benchmark: submissions through the HTTP API under gunicorn, against a trivial endpoint on the same
 server in the same run.
 
-Run: ``python bench/bridge.py [--clients 16] [--seconds 10] [--workers 2] [--threads 8] [--database URL]``.
+Run: ``python bench/bridge.py [--clients 16] [--seconds 10] [--workers 2] [--threads 8] [--reconnect-every 50]
+[--database URL]``.
 
-Starts gunicorn serving ``create_app()`` on a fresh database (default: a temporary SQLite file),
-registers a host, then for a fixed time N concurrent clients (threads, one HTTP connection each)
-``POST /api/v1/records`` (each with its own Idempotency-Key); then the same clients call ``GET /livez``
-(a trivial endpoint). Prints requests/s, p50 and p99 latency, errors, and the ratio.
+Starts gunicorn as in production (``gunicorn_conf``: JSON logs, here to a file) serving
+``create_app()`` on a fresh database (default: a temporary SQLite file), registers a host, warms up,
+then for a fixed time N concurrent clients (keep-alive connections driven by ``http_load``, a lean
+client, so that the client is not the ceiling) ``POST /api/v1/records``, each with its own
+Idempotency-Key; then the same clients call ``GET /livez``, a trivial endpoint on the same server,
+as the baseline. Prints requests/s, p50 and p99 latency, failures, and the ratio.
 Goal (issue 6): at least 0.25x the trivial endpoint; p99 <= 50 ms at 16 clients.
 """
 
@@ -17,11 +20,9 @@ import json
 import os
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -29,6 +30,9 @@ from pathlib import Path
 import httpx
 
 from sharewise.forms import example_answers
+
+sys.path.insert(0, str(Path(__file__).parent))
+import http_load
 
 FORM = "information-sharing-decision"
 
@@ -47,47 +51,21 @@ def cli(env: dict[str, str], *args: str) -> str:
     ).stdout
 
 
-def drive(url: str, clients: int, seconds: float, request: str, key: str) -> dict[str, float]:
-    """Run ``clients`` threads for ``seconds``; return throughput, latency percentiles and errors."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+def drive(port: int, options: argparse.Namespace, seconds: float, request: str, key: str) -> http_load.LoadResult:
+    """Run ``options.clients`` keep-alive connections for ``seconds`` against one endpoint."""
+    clients, again = options.clients, options.reconnect_every
+    if request == "trivial":
+        trivial = http_load.request_bytes("GET", "/livez", {})
+        return http_load.run(port, clients, seconds, lambda _n: trivial, ok_status=200, reconnect_every=again)
     body = {"form_id": FORM, "answers": example_answers(FORM, "gp-shares-child-at-risk"), "context": {"case_ref": "BENCH"}}
+    encoded = json.dumps(body).encode("utf-8")
+    run_id = uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
-    def client() -> None:
-        with httpx.Client(base_url=url, timeout=30) as http:
-            mine: list[float] = []
-            while time.perf_counter() < deadline:
-                start = time.perf_counter()
-                if request == "submit":
-                    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex}
-                    response = http.post("/api/v1/records", json=body, headers=headers)
-                    ok = response.status_code == 201
-                else:
-                    ok = http.get("/livez").status_code == 200
-                mine.append(time.perf_counter() - start)
-                if not ok:
-                    with lock:
-                        errors[0] += 1
-            with lock:
-                latencies.extend(mine)
+    def submission(n: int) -> bytes:
+        return http_load.request_bytes("POST", "/api/v1/records", {**headers, "Idempotency-Key": f"{run_id}-{n}"}, encoded)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "rate": len(ordered) / elapsed,
-        "p50": statistics.median(ordered) * 1000,
-        "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000,
-        "errors": errors[0],
-        "count": len(ordered),
-    }
+    return http_load.run(port, clients, seconds, submission, ok_status=201, reconnect_every=again)
 
 
 def main() -> None:
@@ -97,6 +75,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--reconnect-every", type=int, default=50, help="requests per connection before it is reopened (0: never)"
+    )
     parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -110,10 +91,13 @@ def main() -> None:
         key = json.loads(cli(env, "hosts", "add", "bench", "--origin", "https://bench.example", "--json"))["api_key"]
         port = free_port()
         command = [
-            sys.executable, "-m", "gunicorn", "-w", str(options.workers), "-k", "gthread", "--threads", str(options.threads),
-            "-b", f"127.0.0.1:{port}", "--log-level", "warning", "sharewise.adapters.bridge:create_app()",
+            sys.executable, "-m", "gunicorn", "-c", "python:sharewise.adapters.bridge.gunicorn_conf",
+            "-w", str(options.workers), "-k", "gthread", "--threads", str(options.threads),
+            "-b", f"127.0.0.1:{port}", "--log-level", "warning",
         ]  # fmt: skip
-        server = subprocess.Popen(command, env=env)
+        log_path = Path(folder) / "server.log"
+        with log_path.open("wb") as log:
+            server = subprocess.Popen(command, env=env, stderr=log)
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -122,20 +106,25 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            submit = drive(url, options.clients, options.seconds, "submit", key)
-            trivial = drive(url, options.clients, options.seconds, "trivial", key)
+            else:
+                sys.exit(f"the server did not start:\n{log_path.read_text()[-2000:]}")
+            drive(port, options, 1, "submit", key)  # warm-up: connections, compiled statements
+            submit = drive(port, options, options.seconds, "submit", key)
+            trivial = drive(port, options, options.seconds, "trivial", key)
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(
-        f"gunicorn {options.workers} workers x {options.threads} threads, {options.clients} clients, {options.seconds:.0f} s each"
+        f"gunicorn {options.workers} workers x {options.threads} threads, {options.clients} clients, "
+        f"{options.seconds:.0f} s each, connections reopened every {options.reconnect_every or 'never'} requests"
     )
-    for name, figures in (("submit", submit), ("trivial", trivial)):
+    for name, result in (("submit", submit), ("trivial", trivial)):
         print(
-            f"{name:>8}: {figures['rate']:>7,.0f} req/s  p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms  "
-            f"errors {figures['errors']} of {figures['count']:,}"
+            f"{name:>8}: {result.rate:>7,.0f} req/s  p50 {result.percentile(0.5):6.1f} ms  "
+            f"p99 {result.percentile(0.99):6.1f} ms  "
+            f"failures {sum(result.failures.values())} of {len(result.latencies):,} {result.failures or ''}"
         )
-    print(f"ratio: submissions at {submit['rate'] / trivial['rate']:.2f}x the trivial endpoint's rate")
+    print(f"ratio: submissions at {submit.rate / trivial.rate:.2f}x the trivial endpoint's rate")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from sharewise.core.store.schema import hosts, outbox
 from sharewise.core.store.store import Store
@@ -27,6 +27,9 @@ BASE_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=6)
 MAX_ATTEMPTS = 16
 LEASE = dt.timedelta(minutes=2)
+_TARGETS_OF_HOSTS = select(hosts.c.name, hosts.c.webhook_url, hosts.c.drop_dir).where(
+    hosts.c.name.in_(bindparam("names", expanding=True))
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def enqueue(connection: Connection, new_records: Sequence[tuple[str, str, dt.dat
     names = sorted({host_name for _, host_name, _ in new_records})
     targets = {
         row.name: [target for target, configured in (("webhook", row.webhook_url), ("drop", row.drop_dir)) if configured]
-        for row in connection.execute(select(hosts.c.name, hosts.c.webhook_url, hosts.c.drop_dir).where(hosts.c.name.in_(names)))
+        for row in connection.execute(_TARGETS_OF_HOSTS, {"names": names})
     }
     rows = [
         {

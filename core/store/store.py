@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from sharewise.core.errors import SharewiseError
 from sharewise.core.record import Record
@@ -23,6 +23,12 @@ from sharewise.core.store.schema import audit_head, legal_holds, records
 from sharewise.core.store.writer_lock import WriterLock
 
 STREAM_BATCH = 5_000
+# Built once: statements run on every submission (building a query costs more than running it on SQLite).
+_INSERT_RECORD = records.insert()
+_LOCK_HEAD = select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update()
+_BY_IDEMPOTENCY_KEYS = select(records).where(
+    records.c.host == bindparam("host"), records.c.idempotency_key.in_(bindparam("keys", expanding=True))
+)
 RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -131,7 +137,7 @@ class Store:
     @staticmethod
     def lock_for_append(connection: Connection) -> None:
         """Take the audit head lock now, so that checks made next see every earlier commit."""
-        connection.execute(select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update()).one()
+        connection.execute(_LOCK_HEAD).one()
 
     @staticmethod
     def insert_record(connection: Connection, record: Record, request_hash: str | None) -> None:
@@ -142,7 +148,7 @@ class Store:
     def insert_records(connection: Connection, new_records: Sequence[tuple[Record, str | None]]) -> None:
         """Insert new records, each with its request's hash, in one statement."""
         if new_records:
-            connection.execute(records.insert(), [record_values(record, request_hash) for record, request_hash in new_records])
+            connection.execute(_INSERT_RECORD, [record_values(record, request_hash) for record, request_hash in new_records])
 
     @staticmethod
     def find_idempotent(connection: Connection, host: str, key: str) -> tuple[Record, str | None] | None:
@@ -154,8 +160,8 @@ class Store:
         """``find_idempotent`` for several keys of one host at once: each key used before, with its record and hash."""
         if not keys:
             return {}
-        query = select(records).where(records.c.host == host, records.c.idempotency_key.in_(sorted(keys)))
-        return {row.idempotency_key: (record_from_row(row), row.request_hash) for row in connection.execute(query)}
+        rows = connection.execute(_BY_IDEMPOTENCY_KEYS, {"host": host, "keys": sorted(keys)})
+        return {row.idempotency_key: (record_from_row(row), row.request_hash) for row in rows}
 
     def get(self, record_id: str, *, host: str | None = None, connection: Connection | None = None) -> Record:
         """The record ``record_id`` (only if it belongs to ``host``, when given); ``RecordNotFound`` otherwise."""

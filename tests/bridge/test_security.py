@@ -405,8 +405,10 @@ def test_settings_come_from_the_environment(database_url, store, host_a, monkeyp
 
 
 @pytest.fixture
-def no_run(monkeypatch: pytest.MonkeyPatch) -> list[Flask]:
-    """``Flask.run`` records the app instead of serving; restores logging levels and stops any relay after."""
+def no_run(monkeypatch: pytest.MonkeyPatch, store: Any) -> list[Flask]:
+    """``Flask.run`` records the app instead of serving; restores logging levels and stops any relay after —
+    before this test's database goes (it depends on ``store`` for that order): a relay still polling
+    while a PostgreSQL schema is dropped can deadlock the drop."""
     started: list[Flask] = []
     monkeypatch.setattr(Flask, "run", lambda self, **_: started.append(self))
     levels = {name: logging.getLogger(name).level for name in ("", "werkzeug")}

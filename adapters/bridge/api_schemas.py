@@ -16,9 +16,9 @@ class _Strict(Schema):
 class CheckRequest(_Strict):
     """Answers to check against a form (nothing is stored)."""
 
-    answers = fields.Dict(keys=fields.String(), required=True)
+    answers = fields.Dict(required=True)
     form_version = fields.Integer(strict=True, validate=validate.Range(min=1))
-    context = fields.Dict(keys=fields.String(), load_default=dict)
+    context = fields.Dict(load_default=dict)
 
 
 class SubmissionRequest(_Strict):
@@ -26,15 +26,15 @@ class SubmissionRequest(_Strict):
 
     form_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     form_version = fields.Integer(strict=True, validate=validate.Range(min=1), allow_none=True)
-    answers = fields.Dict(keys=fields.String(), required=True)
+    answers = fields.Dict(required=True)
     acknowledged_warnings = fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list)
-    context = fields.Dict(keys=fields.String(), load_default=dict)
+    context = fields.Dict(load_default=dict)
 
 
 class AmendmentRequest(_Strict):
     """A correction of a record."""
 
-    answers = fields.Dict(keys=fields.String(), required=True)
+    answers = fields.Dict(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     acknowledged_warnings = fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list)
 

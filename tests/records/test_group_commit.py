@@ -87,7 +87,7 @@ def queued_behind_first(
     def worker(index: int) -> None:
         try:
             results[index] = calls[index]()
-        except Exception as exc:
+        except BaseException as exc:  # a stopped leader's own outcome is checked too
             results[index] = exc
 
     threads = [threading.Thread(target=worker, args=(0,))]
@@ -180,6 +180,25 @@ def test_a_wrong_number_of_outcomes_is_an_error_for_every_writer_not_a_hang() ->
         group.write(1)
     with pytest.raises(RuntimeError):
         group.write(2)  # the lead was given back: the next writer is not left waiting
+
+
+class Stopped(BaseException):
+    """What a thread being stopped (SystemExit, KeyboardInterrupt) raises: not an ``Exception``."""
+
+
+def test_a_leader_stopped_mid_batch_leaves_no_writer_waiting() -> None:
+    def stopped_on_first_batch(batch: Sequence[int]) -> list[int | Exception]:
+        if 0 in batch:
+            raise Stopped
+        return doubled(batch)
+
+    held = HeldWriter(stopped_on_first_batch)
+    group: GroupCommit[int, int] = GroupCommit(held)
+
+    results = queued_behind_first(group, held, lambda: group.write(0), [lambda i=i: group.write(i) for i in (1, 2)])
+
+    assert isinstance(results[0], Stopped), "the stopped leader's own call ends with what stopped it"
+    assert results[1:] == [2, 4], "the writers queued behind it are written by the next leader"
 
 
 @settings(max_examples=25, deadline=None)

@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+INTERRUPTED = "writing was interrupted: it may or may not have been stored; retry with the same idempotency key"
 #: Writes items in one transaction; returns each item's result, or the exception refusing that item.
 BatchWriter = Callable[[Sequence[Item]], Sequence[Result | Exception]]
 
@@ -64,9 +65,8 @@ class GroupCommit(Generic[Item, Result]):
         with self._lock:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: len(batch)]
-        outcomes: Sequence[Result | BaseException] = [RuntimeError("the batch was interrupted before it was written")] * len(
-            batch
-        )
+        interrupted = RuntimeError(INTERRUPTED)
+        outcomes: Sequence[Result | BaseException] = [interrupted] * len(batch)
         try:
             outcomes = self._outcomes([ticket.item for ticket in batch])
         finally:  # even when this thread is being stopped, no caller is left waiting

@@ -65,8 +65,7 @@ class GroupCommit(Generic[Item, Result]):
         with self._lock:
             batch = self._waiting[: self.max_batch]
             del self._waiting[: len(batch)]
-        interrupted = RuntimeError(INTERRUPTED)
-        outcomes: Sequence[Result | BaseException] = [interrupted] * len(batch)
+        outcomes: Sequence[Result | BaseException] = [RuntimeError(INTERRUPTED) for _ in batch]
         try:
             outcomes = self._outcomes([ticket.item for ticket in batch])
         finally:  # even when this thread is being stopped, no caller is left waiting

@@ -264,3 +264,34 @@ def test_integer_and_integral_float_are_the_same_answer(age: int) -> None:
     as_float = NATIONAL.evaluate(CORE_FORM, {**BASE, "child_age": float(age)})
     assert as_int.valid
     assert as_int.to_dict() == as_float.to_dict()
+
+
+# --- the answer check calls each marshmallow field as the schema's own load would ------------------
+
+
+def _through_schema_load(form: Any, schema: Any, answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """What ``Schema.load`` makes of the answers that are answered: the valid ones, and each problem."""
+    from marshmallow import ValidationError
+
+    from sharewise.core.answer_schema import _finding, is_unanswered
+
+    present = {k: v for k, v in answers.items() if k not in form.questions or not is_unanswered(v)}
+    try:
+        return schema.load(present), {}
+    except ValidationError as exc:
+        problems = {key: _finding(form, key, errors) for key, errors in exc.messages.items()}
+        valid = {k: v for k, v in (exc.valid_data or {}).items() if k not in problems}
+        return valid, {key: (f.rule, f.message) for key, f in problems.items()}
+
+
+@PROPERTY_SETTINGS
+@given(st.dictionaries(answer_keys, answer_values, max_size=12))
+def test_checking_each_field_gives_what_the_schemas_load_gives(answers: dict[str, Any]) -> None:
+    from sharewise.core.answer_schema import check_answers
+
+    compiled = NATIONAL.forms.get(CORE_FORM, None)
+    checked = check_answers(compiled.definition, compiled.schema, answers)
+
+    valid, problems = _through_schema_load(compiled.definition, compiled.schema, answers)
+    assert checked.valid == valid
+    assert {key: (f.rule, f.message) for key, f in checked.findings.items()} == problems

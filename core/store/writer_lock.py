@@ -34,10 +34,9 @@ class WriterLock:
         """Wait for this process's turn, then for this file's turn; release both at the end."""
         with self._threads:
             fd = self._file()
-            if fd is None:  # cannot create the lock file (a read-only folder): SQLite's busy wait still orders writers
-                yield
+            if fd is None or not _locked(fd):  # no lock file here (a read-only folder, a file system without
+                yield  # flock): SQLite's own locking and busy wait still order the writers
                 return
-            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -54,6 +53,15 @@ class WriterLock:
             self._pid = os.getpid()
             weakref.finalize(self, _close, self._fd, self._pid)
         return self._fd
+
+
+def _locked(fd: int) -> bool:
+    """Take the exclusive lock on the open lock file (waiting for it); ``False`` if the file system refuses."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        return False
+    return True
 
 
 def _close(fd: int, pid: int) -> None:

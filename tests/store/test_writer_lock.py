@@ -3,6 +3,7 @@ waits its turn and is woken when the lock is free, instead of SQLite's sleeping 
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from sharewise.core.store import Store
+import pytest
+
+from sharewise.core.store import Store, writer_lock
 from sharewise.core.store.migrate import upgrade
 from sharewise.core.store.writer_lock import SUFFIX, WriterLock
 
@@ -85,5 +88,23 @@ def test_without_a_lock_file_writes_still_work(tmp_path: Path) -> None:
             connection.exec_driver_sql("CREATE TABLE still_written (x INTEGER)")
         with store.reading() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM still_written").scalar() == 0
+    finally:
+        store.close()
+
+
+def test_a_file_system_that_refuses_flock_leaves_ordering_to_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some network file systems answer ``flock`` with ENOLCK: writes go ahead under SQLite's own locks."""
+
+    def refused(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(writer_lock.fcntl, "flock", refused)
+    store = Store(f"sqlite:///{tmp_path / 'nfs.db'}")
+    upgrade(store.engine)
+    try:
+        with store.writing() as connection:
+            connection.exec_driver_sql("CREATE TABLE written_without_flock (x INTEGER)")
+        with store.reading() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM written_without_flock").scalar() == 0
     finally:
         store.close()

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
-from embed_pages import Page, parse
+from embed_pages import Page, frame_ancestors, parse
 
 CORE = "information-sharing-decision"
 FIRST_PAGE = "/embed/section/request"
@@ -38,15 +38,6 @@ def launched(api: Any, host: Any, context: dict[str, Any] | None = None, **optio
 
 def path_of(url: str) -> str:
     return urlsplit(url).path
-
-
-def frame_ancestors(response: Any) -> list[str]:
-    policy = response.headers.get("Content-Security-Policy", "")
-    for directive in policy.split(";"):
-        name, _, value = directive.strip().partition(" ")
-        if name == "frame-ancestors":
-            return value.split()
-    raise AssertionError(f"no frame-ancestors in {policy!r}")
 
 
 def page_at(client: Any, path: str) -> Page:

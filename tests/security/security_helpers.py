@@ -149,16 +149,6 @@ def launch_rows(app: Flask) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in connection.execute(select(launch_codes))]
 
 
-def frame_ancestors(response: TestResponse) -> list[str]:
-    """The sources of the CSP ``frame-ancestors`` directive of a response."""
-    policy = response.headers.get("Content-Security-Policy", "")
-    for directive in policy.split(";"):
-        name, _, value = directive.strip().partition(" ")
-        if name == "frame-ancestors":
-            return value.split()
-    raise AssertionError(f"no frame-ancestors in {policy!r}")
-
-
 def is_error_shape(response: TestResponse) -> bool:
     """Whether a response is a JSON error in the one shape ``{code, status, message, errors}``."""
     if response.mimetype != "application/json":

@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from embed_pages import frame_ancestors
 from flask import Flask
-from security_helpers import CORE, NO_RECORD, EmbedSession, frame_ancestors
+from security_helpers import CORE, NO_RECORD, EmbedSession
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.test import TestResponse
 

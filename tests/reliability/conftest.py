@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from pytest_httpserver import HTTPServer
 
 HERE = Path(__file__).resolve().parent
 for directory in (HERE, HERE.parent / "delivery"):
@@ -28,14 +27,14 @@ for directory in (HERE, HERE.parent / "delivery"):
         sys.path.insert(0, str(directory))
 
 from bridge_processes import SECRET_KEY, BridgeProcess, WorkerProcess  # noqa: E402
-from delivery_helpers import HOST, Clock, Receiver  # noqa: E402
+from delivery_helpers import Clock  # noqa: E402
 from private_postgres import PrivateCluster, unavailable  # noqa: E402
+from reused_fixtures import fixtures_of  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from sharewise.adapters.bridge import create_app  # noqa: E402
 from sharewise.adapters.delivery.relay import Relay  # noqa: E402
 from sharewise.core.engine import Engine  # noqa: E402
-from sharewise.core.hosts import HostRegistry  # noqa: E402
 from sharewise.core.store.store import Store  # noqa: E402
 
 REQUIRE_CLUSTER = "SHAREWISE_REQUIRE_POSTGRES_CLUSTER"
@@ -49,47 +48,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session")
-def make_httpserver() -> Iterator[HTTPServer]:
-    """pytest-httpserver, threaded (relays and deliveries run concurrently), on 127.0.0.1."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """A hand-moved clock, starting at the real time."""
-    return Clock()
-
-
-@pytest.fixture
-def receiver(httpserver: HTTPServer, clock: Clock) -> Receiver:
-    """The host's webhook endpoint at /hook (answers 204 unless told otherwise), stamping arrivals with ``clock``."""
-    return Receiver(httpserver, clock)
-
-
-@dataclass(frozen=True)
-class RegisteredHost:
-    name: str
-    api_key: str
-    webhook_secret: str
-
-
-@pytest.fixture
-def add_host(store: Store, clock: Clock) -> Callable[..., RegisteredHost]:
-    """``add_host(name=HOST, webhook=None, webhook_format="json")``: register a host system."""
-
-    def add(name: str = HOST, *, webhook: str | None = None, webhook_format: str = "json") -> RegisteredHost:
-        credentials = HostRegistry(store).add(
-            name, origins=["https://cases.example.org"], webhook_url=webhook, webhook_format=webhook_format, now=clock()
-        )
-        return RegisteredHost(name, credentials.api_key, credentials.webhook_secret)
-
-    return add
+# The delivery tests' host-side fixtures, loaded from their conftest (not copied): the threaded receiving
+# server, the hand-moved clock, the receiver and ``add_host``.
+globals().update(fixtures_of("delivery", "make_httpserver", "clock", "receiver", "add_host"))
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from typing import Any
 
 from sharewise.adapters.webform.fields import answer_in_words
 from sharewise.adapters.webform.pages import FormPages, Page
-from sharewise.core.findings import Finding
-from sharewise.core.formdef import FormDefinition, Question, Section
+from sharewise.core.formdef import Question, Section
 from sharewise.core.plugins import BUILTIN
 
 #: Theme settings a host may pass at launch, as CSS custom properties, and what each value may look like.
@@ -106,12 +105,6 @@ def summary_rows(pages: FormPages, answers: Mapping[str, Any]) -> list[tuple[Sec
         ]
         grouped.append((section, rows))
     return grouped
-
-
-def finding_section(form: FormDefinition, finding: Finding) -> Section | None:
-    """The section holding a finding's question (``None`` for a finding on the whole form)."""
-    question = form.questions.get(finding.field or "")
-    return next((s for s in form.sections if s.id == question.section), None) if question else None
 
 
 @dataclass(frozen=True)

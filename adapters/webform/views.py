@@ -22,7 +22,7 @@ from sharewise.adapters.webform import form_session
 from sharewise.adapters.webform.fields import PagePost, long_date, read_page, typed_value
 from sharewise.adapters.webform.form_session import FormSession
 from sharewise.adapters.webform.pages import FormPages, Page
-from sharewise.adapters.webform.presentation import PageView, anchor, finding_section, source_of, summary_rows, theme_css
+from sharewise.adapters.webform.presentation import PageView, anchor, source_of, summary_rows, theme_css
 from sharewise.core import launch
 from sharewise.core.drafts import Draft, DraftNotFound, Drafts
 from sharewise.core.engine import Evaluation
@@ -296,7 +296,7 @@ def _render_check(live: FormSession, draft: Draft, *, acknowledged: set[str], re
     evaluation = _evaluate(live, pages, draft.answers)
     warnings = _by_rule(evaluation.by_severity("warning"))
     missing_acknowledgements = [rule for rule in (refused.unacknowledged if refused else []) if rule in warnings]
-    errors = [(f, finding_section(pages.form, f)) for f in evaluation.by_severity("error")]
+    errors = [(f, pages.form.section_of(f.field or "")) for f in evaluation.by_severity("error")]
     body = render_template(
         "sharewise/check.html",
         form=pages.form,

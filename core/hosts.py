@@ -72,7 +72,8 @@ class Credentials:
 
 
 def key_hash(api_key: str) -> str:
-    """The stored form of an API key (sha256: keys are 256-bit random, so no slow hash is needed)."""
+    """The stored form of an API key or a launch code (sha256: both are 256-bit random, so no slow hash
+    is needed)."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 

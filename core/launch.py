@@ -5,7 +5,6 @@ that host and context; any later use is refused."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from sharewise.core.errors import SharewiseError
+from sharewise.core.hosts import key_hash
 from sharewise.core.store.schema import launch_codes
 from sharewise.core.store.store import Store
 
@@ -34,10 +34,6 @@ class Launch:
     key: str
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
-
-
 def issue(
     store: Store, *, host: str, form_id: str, context: Mapping[str, Any], now: dt.datetime, ttl: dt.timedelta = DEFAULT_TTL
 ) -> tuple[str, dt.datetime]:
@@ -50,7 +46,7 @@ def issue(
             launch_codes.insert(),
             [
                 {
-                    "code_hash": _digest(code),
+                    "code_hash": key_hash(code),
                     "host": host,
                     "form_id": form_id,
                     "context": dict(context),
@@ -64,7 +60,7 @@ def issue(
 
 def redeem(store: Store, code: str, *, now: dt.datetime) -> Launch:
     """Use a code once: return what it launches, or raise ``LaunchRefused``."""
-    digest = _digest(code)
+    digest = key_hash(code)
     with store.writing() as connection:
         used = connection.execute(
             update(launch_codes)

@@ -15,12 +15,7 @@ from sharewise.adapters.observability.metrics import Metrics
 from sharewise.core.engine import Engine
 from sharewise.core.hosts import HostRegistry
 from sharewise.core.store import Store
-from sharewise.core.submission import Recorder
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC."""
-    return dt.datetime.now(dt.UTC)
+from sharewise.core.submission import Recorder, utcnow
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import os
@@ -13,6 +12,7 @@ import click
 
 from sharewise.core.engine import Engine
 from sharewise.core.plugins import plugins_from_env
+from sharewise.core.submission import utcnow as utcnow  # the commands' clock, from the core
 
 if TYPE_CHECKING:
     from sharewise.core.store import Store
@@ -60,11 +60,6 @@ def actor() -> str:
     except (KeyError, OSError):
         fallback = "unknown"
     return os.environ.get(ACTOR_VARIABLE, "").strip() or fallback
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def read_json_file(path: str) -> Any:

@@ -31,13 +31,9 @@ from sharewise.core.hosts import Host, HostNotFound, HostRegistry
 from sharewise.core.record import Record
 from sharewise.core.store import Store, audit
 from sharewise.core.store.store import RecordNotFound
+from sharewise.core.submission import utcnow
 
 log = logging.getLogger("sharewise.relay")
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def payload(record: Record, format_name: str, forms: FormLookup) -> bytes:

@@ -18,7 +18,8 @@ from sharewise.adapters.exports.formats import MEDIA_TYPES, render
 from sharewise.adapters.exports.record_json import RecordSchema, record_to_json
 from sharewise.adapters.exports.record_xml import submission_from_xml
 from sharewise.core.record import Record
-from sharewise.core.submission import AmendmentRefused, IdempotencyConflict, SubmissionRefused, Submitted
+from sharewise.core.store.audit import ACTOR_LIMIT
+from sharewise.core.submission import KEY_LIMIT, AmendmentRefused, IdempotencyConflict, SubmissionRefused, Submitted
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records", description="Decision records of the calling host.")
 blp.before_request(require_host)
@@ -30,7 +31,7 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "required": True,
     "description": "One value per decision; a retry with the same key returns the first result.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_LIMIT},
 }
 BODY_DOC = {
     "parameters": [IDEMPOTENCY_KEY],
@@ -50,8 +51,8 @@ def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         raise ApiError(400, "send an Idempotency-Key header (a unique value per decision, reused when retrying)")
-    if len(key) > 200:
-        raise ApiError(400, "the Idempotency-Key header must be at most 200 characters")
+    if len(key) > KEY_LIMIT:
+        raise ApiError(400, f"the Idempotency-Key header must be at most {KEY_LIMIT} characters")
     if not (key.isascii() and key.isprintable()):
         raise ApiError(400, "the Idempotency-Key header must be printable ASCII (a UUID is a good choice)")
     return key
@@ -59,7 +60,7 @@ def _idempotency_key() -> str:
 
 def _author(context: dict[str, Any]) -> dict[str, Any]:
     practitioner = context.get("practitioner") if isinstance(context.get("practitioner"), dict) else {}
-    author = {k: str(practitioner[k])[:200] for k in ("id", "name", "role") if practitioner.get(k)}
+    author = {k: str(practitioner[k])[:ACTOR_LIMIT] for k in ("id", "name", "role") if practitioner.get(k)}
     return author or {"id": f"host:{current_host().name}"}
 
 

@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, make_respons
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from sharewise.core.hosts import HostNotFound, HostRegistry
+from sharewise.core.hosts import HostNotFound
 
 HOST_NAME = "demo"
 CASE = {
@@ -56,7 +56,7 @@ def install(app: Flask, origins: Sequence[str]) -> None:
     from sharewise.adapters.bridge.app import bridge_of
 
     state = bridge_of(app)
-    registry = HostRegistry(state.store)
+    registry = state.hosts
     webhook = f"{origins[0].rstrip('/')}/demo/webhook"
     now = state.clock()
     try:

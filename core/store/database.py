@@ -6,10 +6,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from sharewise.core.errors import SharewiseError
@@ -59,11 +60,20 @@ def connect(url: str) -> Engine:
     return engine
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite database named by a path; ``None`` for another database, or SQLite in memory
+    or by a ``file:`` URI."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).resolve()
+
+
 def _pool_options(url: str) -> dict[str, Any]:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return {"pool_pre_ping": True}
-    if parsed.database in (None, "", ":memory:"):
+    if sqlite_file(parsed) is None:
         return {}
     return {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
 

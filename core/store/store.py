@@ -8,7 +8,6 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
@@ -16,7 +15,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sharewise.core.errors import SharewiseError
 from sharewise.core.record import Record
 from sharewise.core.store import audit
-from sharewise.core.store.database import SINGLE_STATEMENT, connect, database_url, masked, translated_errors
+from sharewise.core.store.database import SINGLE_STATEMENT, connect, database_url, masked, sqlite_file, translated_errors
 from sharewise.core.store.migrate import require_current
 from sharewise.core.store.rows import record_from_row, record_values
 from sharewise.core.store.schema import audit_head, legal_holds, records
@@ -347,8 +346,8 @@ def _writer_lock(engine: Engine) -> Callable[[], contextlib.AbstractContextManag
     memory (one process), nothing for PostgreSQL (its row lock on the audit head wakes the next writer)."""
     if engine.dialect.name != "sqlite":
         return contextlib.nullcontext
-    database = engine.url.database
-    if database in (None, "", ":memory:") or database.startswith("file:"):
+    database = sqlite_file(engine.url)
+    if database is None:
         lock = threading.Lock()
         return lambda: lock
-    return WriterLock(Path(database).resolve()).held
+    return WriterLock(database).held

@@ -116,7 +116,7 @@ class Recorder:
         conflict) or the record it amends has been amended already (refused)."""
         outcomes: list[Submitted | SharewiseError | _Pending | _SameKey] = []
         with self.store.writing() as connection:
-            self.store.lock_for_append(connection)  # from here on, every earlier commit is visible
+            head = self.store.lock_for_append(connection)  # from here on, every earlier commit is visible
             earlier = self._used_keys(connection, batch)
             first_of_key: dict[tuple[str, str], _Pending] = {}
             amended_here: dict[str, str] = {}
@@ -140,7 +140,7 @@ class Recorder:
                 if key is not None:
                     first_of_key[key] = pending
                 outcomes.append(pending)
-            stored = self._append(connection, [outcome for outcome in outcomes if isinstance(outcome, _Pending)])
+            stored = self._append(connection, [outcome for outcome in outcomes if isinstance(outcome, _Pending)], head)
         return [_outcome(outcome, stored) for outcome in outcomes]
 
     def _used_keys(self, connection: Any, batch: Sequence[_Pending]) -> dict[tuple[str, str], tuple[Record, str | None]]:
@@ -154,10 +154,12 @@ class Recorder:
             for key, found in self.store.find_idempotent_many(connection, host, keys).items()
         }
 
-    def _append(self, connection: Any, accepted: list[_Pending]) -> dict[int, tuple[Record, str]]:
+    def _append(self, connection: Any, accepted: list[_Pending], head: tuple[int, str]) -> dict[int, tuple[Record, str]]:
         """Audit entries, records and outbox rows for the accepted records; each stored record (with its
         audit sequence number) and request hash, by ``id()`` of its ``_Pending``."""
-        entries = audit.append_many(connection, [_creation_entry(pending) for pending in accepted])
+        if not accepted:  # only replays and refusals: nothing to write
+            return {}
+        entries = audit.append_many(connection, [_creation_entry(pending) for pending in accepted], head=head)
         stored = {
             id(pending): (replace(pending.record, created_seq=entry.seq), pending.request_hash)
             for pending, entry in zip(accepted, entries, strict=True)

@@ -105,12 +105,20 @@ def append(
     return append_many(connection, [NewEntry(action, record_id, actor, detail, at)])[0]
 
 
-def append_many(connection: Connection, new_entries: Sequence[NewEntry]) -> list[AuditEntry]:
-    """Append entries in order inside the caller's transaction: the head is locked, read and moved once."""
+def lock_head(connection: Connection) -> tuple[int, str]:
+    """Lock the head of the log for this transaction (appends queue behind it); its sequence number and hash."""
+    head = connection.execute(_LOCK_HEAD).one()
+    return head.seq, head.hash
+
+
+def append_many(
+    connection: Connection, new_entries: Sequence[NewEntry], *, head: tuple[int, str] | None = None
+) -> list[AuditEntry]:
+    """Append entries in order inside the caller's transaction: the head is locked, read and moved once
+    (``head``: what ``lock_head`` returned earlier in this transaction, if the caller took the lock)."""
     for new in new_entries:
         new.check()
-    head = connection.execute(_LOCK_HEAD).one()
-    prev_hash, seq = head.hash, head.seq
+    seq, prev_hash = head if head is not None else lock_head(connection)
     rows, appended = [], []
     for new in new_entries:
         seq += 1

@@ -18,13 +18,12 @@ from sharewise.core.store import audit
 from sharewise.core.store.database import SINGLE_STATEMENT, connect, database_url, masked, sqlite_file, translated_errors
 from sharewise.core.store.migrate import require_current
 from sharewise.core.store.rows import record_from_row, record_values
-from sharewise.core.store.schema import audit_head, legal_holds, records
+from sharewise.core.store.schema import legal_holds, records
 from sharewise.core.store.writer_lock import WriterLock
 
 STREAM_BATCH = 5_000
 # Built once: statements run on every submission (building a query costs more than running it on SQLite).
 _INSERT_RECORD = records.insert()
-_LOCK_HEAD = select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update()
 _BY_IDEMPOTENCY_KEYS = select(records).where(
     records.c.host == bindparam("host"), records.c.idempotency_key.in_(bindparam("keys", expanding=True))
 )
@@ -134,9 +133,10 @@ class Store:
     # --- records -------------------------------------------------------------------------------
 
     @staticmethod
-    def lock_for_append(connection: Connection) -> None:
-        """Take the audit head lock now, so that checks made next see every earlier commit."""
-        connection.execute(_LOCK_HEAD).one()
+    def lock_for_append(connection: Connection) -> tuple[int, str]:
+        """Take the audit head lock now, so that checks made next see every earlier commit; the head's
+        sequence number and hash (for ``audit.append_many``)."""
+        return audit.lock_head(connection)
 
     @staticmethod
     def insert_record(connection: Connection, record: Record, request_hash: str | None) -> None:

@@ -91,10 +91,34 @@ class Recorder:
         host: str = "local",
         context: Mapping[str, Any] | None = None,
         version: int | None = None,
+    ) -> Submitted:
+        """Check and store a decision; raise ``SubmissionRefused`` naming what stops it."""
+        return self._check_and_store(
+            form_id,
+            answers,
+            acknowledged=acknowledged,
+            idempotency_key=idempotency_key,
+            author=author,
+            host=host,
+            context=context,
+            version=version,
+        )
+
+    def _check_and_store(
+        self,
+        form_id: str,
+        answers: Any,
+        *,
+        acknowledged: Iterable[str],
+        idempotency_key: str | None,
+        author: Mapping[str, Any] | None,
+        host: str,
+        context: Mapping[str, Any] | None,
+        version: int | None,
         supersedes: Record | None = None,
         reason: str | None = None,
     ) -> Submitted:
-        """Check and store a decision; raise ``SubmissionRefused`` naming what stops it."""
+        """``submit``, and ``amend`` once the original is checked (``supersedes``, ``reason``)."""
         _bounded("idempotency key", idempotency_key, KEY_LIMIT)
         _bounded("host name", host, HOST_LIMIT)
         _bounded("author id", (author or {}).get("id"), ACTOR_LIMIT)
@@ -201,7 +225,7 @@ class Recorder:
         if original.superseded_by is not None:
             latest = self.store.chain(record_id, host=host)[-1].id
             raise AmendmentRefused(f"record {record_id} has already been amended: amend the latest version, {latest}")
-        return self.submit(
+        return self._check_and_store(
             original.form_id,
             answers,
             acknowledged=acknowledged,

@@ -5,7 +5,6 @@ kept on ``g.rules`` for the request's log line (adapters/bridge/security.py)."""
 
 from __future__ import annotations
 
-import contextvars
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -17,9 +16,6 @@ from sharewise.adapters.bridge.state import bridge
 from sharewise.adapters.observability.metrics import CREATED, REFUSED, REPLAYED, Metrics, access
 from sharewise.core.findings import Finding
 from sharewise.core.submission import AmendmentRefused, IdempotencyConflict, Recorder, SubmissionRefused, Submitted
-
-#: Set while an amendment is being counted, so that the submission it makes is not counted again.
-_amending: contextvars.ContextVar[bool] = contextvars.ContextVar("sharewise_amending", default=False)
 
 
 def findings_seen(findings: Iterable[Finding | Mapping[str, Any]], source: str, metrics: Metrics | None = None) -> None:
@@ -40,21 +36,15 @@ class MeteredRecorder(Recorder):
 
     def submit(self, form_id: str, answers: Any, **options: Any) -> Submitted:
         """``Recorder.submit``, counted."""
-        if _amending.get():
-            return super().submit(form_id, answers, **options)
         return self._counted(
             options.get("host") or "local", lambda: super(MeteredRecorder, self).submit(form_id, answers, **options)
         )
 
     def amend(self, record_id: str, answers: Any, **options: Any) -> Submitted:
         """``Recorder.amend``, counted as one submission."""
-        token = _amending.set(True)
-        try:
-            return self._counted(
-                options.get("host") or "-", lambda: super(MeteredRecorder, self).amend(record_id, answers, **options)
-            )
-        finally:
-            _amending.reset(token)
+        return self._counted(
+            options.get("host") or "-", lambda: super(MeteredRecorder, self).amend(record_id, answers, **options)
+        )
 
     def _counted(self, host: str, call: Callable[[], Submitted]) -> Submitted:
         try:

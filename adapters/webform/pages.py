@@ -54,18 +54,23 @@ class FormPages:
     def __init__(self, compiled: CompiledForm) -> None:
         self.compiled = compiled
         self.form: FormDefinition = compiled.definition
-        self._last: tuple[Mapping[str, Any], Visibility] | None = None
+        self._last: tuple[Mapping[str, Any], dict[str, Any], Visibility] | None = None
 
     def valid(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers that pass the shape checks, in their canonical form."""
         return dict(check_answers(self.form, self.compiled.schema, answers).valid)
 
     def visibility(self, answers: Mapping[str, Any]) -> Visibility:
-        """Which questions the answers show and require (worked out once for the same answers object: a page
-        asks several times about one draft)."""
+        """Which questions the answers show and require."""
+        return self._checked(answers)[1]
+
+    def _checked(self, answers: Mapping[str, Any]) -> tuple[dict[str, Any], Visibility]:
+        """The valid answers and their visibility, worked out once for the same answers object (a page asks
+        several times about one draft)."""
         if self._last is None or self._last[0] is not answers:
-            self._last = (answers, self.compiled.plan.apply(self.valid(answers)))
-        return self._last[1]
+            valid = self.valid(answers)
+            self._last = (answers, valid, self.compiled.plan.apply(valid))
+        return self._last[1], self._last[2]
 
     def sections(self, visibility: Visibility) -> list[Section]:
         """The sections with at least one question shown: the pages, in order."""
@@ -77,8 +82,8 @@ class FormPages:
 
     def page(self, section: Section, answers: Mapping[str, Any]) -> Page:
         """The page for ``section``: the questions shown, and simple follow-ups of shown questions."""
-        valid = self.valid(answers)
-        shown = self.compiled.plan.apply(valid).shown
+        valid, visibility = self._checked(answers)
+        shown = visibility.shown
         reveals: dict[str, Reveal] = {}
         questions: list[Question] = []
         for question in section.questions:

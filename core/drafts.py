@@ -139,7 +139,7 @@ class Drafts:
 
     def get(self, draft_id: str, *, host: str | None = None) -> Draft:
         """The draft ``draft_id`` (``DraftNotFound`` if unknown, another host's, or expired)."""
-        with self.store.reading() as connection:
+        with self.store.reading_one() as connection:
             return self._get(connection, draft_id, host, self.clock())
 
     def list(self, *, host: str | None = None) -> list[Draft]:

@@ -239,7 +239,7 @@ class HostRegistry:
 
     def get(self, name: str) -> Host:
         """One host by name."""
-        with self.store.reading() as connection:
+        with self.store.reading_one() as connection:
             return self._get(connection, name)
 
     def authenticate(self, api_key: str) -> Host | None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from sharewise.core.errors import SharewiseError
 from sharewise.core.hosts import key_hash
@@ -18,6 +18,8 @@ from sharewise.core.store.schema import launch_codes
 from sharewise.core.store.store import Store
 
 DEFAULT_TTL = dt.timedelta(minutes=5)
+#: The used launch a session was started from, by its stored key (read on every page of the form).
+_SESSION_LAUNCH = select(launch_codes).where(launch_codes.c.code_hash == bindparam("key"), launch_codes.c.used_at.is_not(None))
 
 
 class LaunchRefused(SharewiseError):
@@ -79,10 +81,8 @@ def redeem(store: Store, code: str, *, now: dt.datetime) -> Launch:
 def resume(store: Store, key: str) -> Launch:
     """The launch a session was started from (by its stored key, never the code itself). The context
     stays on the server: a session cookie holds only this key."""
-    with store.reading() as connection:
-        row = connection.execute(
-            select(launch_codes).where(launch_codes.c.code_hash == key, launch_codes.c.used_at.is_not(None))
-        ).first()
+    with store.reading_one() as connection:
+        row = connection.execute(_SESSION_LAUNCH, {"key": key}).first()
     if row is None:
         raise LaunchRefused("this session is no longer valid: open the form again from your case system")
     return Launch(row.host, row.form_id, row.context, key)

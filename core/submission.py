@@ -224,7 +224,7 @@ class Recorder:
             raise AmendmentRefused(f"record {record_id} has been disposed of under retention and cannot be amended")
         if original.superseded_by is not None:
             latest = self.store.chain(record_id, host=host)[-1].id
-            raise AmendmentRefused(f"record {record_id} has already been amended: amend the latest version, {latest}")
+            raise _already_amended(record_id, latest)
         return self._check_and_store(
             original.form_id,
             answers,
@@ -383,11 +383,14 @@ def _replay(earlier: tuple[Record, str | None], request_hash: str, key: str) -> 
     return Submitted(record, replayed=True)
 
 
+def _already_amended(record_id: str, latest: str) -> AmendmentRefused:
+    return AmendmentRefused(f"record {record_id} has already been amended: amend the latest version, {latest}")
+
+
 def _check_not_amended(amended_here: Mapping[str, str], original: Record) -> None:
     """Refuse a second amendment of the same record in one batch (the first one is its latest version)."""
     if original.id in amended_here:
-        latest = amended_here[original.id]
-        raise AmendmentRefused(f"record {original.id} has already been amended: amend the latest version, {latest}")
+        raise _already_amended(original.id, amended_here[original.id])
 
 
 def _check_still_latest(store: Store, connection: Any, original: Record) -> None:
@@ -395,7 +398,7 @@ def _check_still_latest(store: Store, connection: Any, original: Record) -> None
     while current.superseded_by is not None:
         current = store.get(current.superseded_by, connection=connection)
     if current.id != original.id:
-        raise AmendmentRefused(f"record {original.id} has already been amended: amend the latest version, {current.id}")
+        raise _already_amended(original.id, current.id)
 
 
 def _bounded(what: str, value: Any, limit: int) -> None:

@@ -8,6 +8,7 @@ that speak the HTTP API, and a real HTTP server for the few tests that need one.
 - ``host_a`` / ``host_b``: two registered hosts (``HostKeys``: name, api_key, webhook_secret, origins).
 - ``api``: ``Api`` over the test client (submit, get_record, feed, amend, launch, check_error…).
 - ``live_server(app)``: the app served over real HTTP on 127.0.0.1 (werkzeug ``make_server``).
+- ``no_run``: ``sharewise serve`` builds its app but does not serve it (the apps it built, cleaned up after).
 - ``failures``: many cheap cases in one test (one database each), every failing case reported.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import threading
 import uuid
@@ -130,6 +132,26 @@ def client(app: Flask) -> FlaskClient:
 def bridge_state(app: Flask) -> Any:
     """The app's ``Bridge`` (engine, store, clock…)."""
     return app.extensions["sharewise"]
+
+
+@pytest.fixture
+def no_run(monkeypatch: pytest.MonkeyPatch, store: Any) -> Iterator[list[Flask]]:
+    """For ``sharewise serve``: ``Flask.run`` records the app instead of serving; afterwards stops any relay
+    and restores logging levels — before this test's database goes (it depends on ``store`` for that
+    order): a relay still polling while a PostgreSQL schema is dropped can deadlock the drop."""
+    started: list[Flask] = []
+    monkeypatch.setattr(Flask, "run", lambda self, **_: started.append(self))
+    levels = {name: logging.getLogger(name).level for name in ("", "werkzeug", "httpx")}
+    yield started
+    for app in started:
+        relay = app.extensions.get("sharewise-relay")
+        if relay is not None:
+            thread, stop = relay
+            stop.set()
+            thread.join(timeout=10)
+        app.extensions["sharewise"].store.close()
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 class Api:

@@ -404,26 +404,6 @@ def test_settings_come_from_the_environment(database_url, store, host_a, monkeyp
         app.extensions["sharewise"].store.close()
 
 
-@pytest.fixture
-def no_run(monkeypatch: pytest.MonkeyPatch, store: Any) -> list[Flask]:
-    """``Flask.run`` records the app instead of serving; restores logging levels and stops any relay after —
-    before this test's database goes (it depends on ``store`` for that order): a relay still polling
-    while a PostgreSQL schema is dropped can deadlock the drop."""
-    started: list[Flask] = []
-    monkeypatch.setattr(Flask, "run", lambda self, **_: started.append(self))
-    levels = {name: logging.getLogger(name).level for name in ("", "werkzeug")}
-    yield started
-    for app in started:
-        relay = app.extensions.get("sharewise-relay")
-        if relay is not None:
-            thread, stop = relay
-            stop.set()
-            thread.join(timeout=10)
-        app.extensions["sharewise"].store.close()
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-
-
 def test_serve_starts_in_development_without_a_secret_and_keeps_launch_codes_out_of_its_access_log(
     no_run, database_url, store, capsys
 ):

@@ -40,6 +40,7 @@ globals().update(
     fixtures_of(
         "bridge",
         "_clean_environment",
+        "no_run",
         "host_a",
         "host_b",
         "app",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import socket
 import threading
 import time
@@ -294,24 +293,6 @@ def test_every_demo_origin_is_one_a_host_may_register(make_app, store, bind):
     make_app(demo_origins=demo_origins(bind, 8000))
 
     assert sorted(HostRegistry(store).get("demo").origins) == sorted(demo_origins(bind, 8000))
-
-
-@pytest.fixture
-def no_run(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``Flask.run`` records the app instead of serving; stops any relay and restores logging after."""
-    started: list[Flask] = []
-    monkeypatch.setattr(Flask, "run", lambda self, **_: started.append(self))
-    levels = {name: logging.getLogger(name).level for name in ("", "werkzeug", "httpx")}
-    yield started
-    for app in started:
-        relay = app.extensions.get("sharewise-relay")
-        if relay is not None:
-            thread, stop = relay
-            stop.set()
-            thread.join(timeout=10)
-        app.extensions["sharewise"].store.close()
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_serve_turns_on_the_demo_host(no_run, database_url, store, capsys):

@@ -79,17 +79,9 @@ def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
 
 def test_without_a_lock_file_writes_still_work(tmp_path: Path) -> None:
     """A lock file that cannot be opened (here: a folder in its place) leaves ordering to SQLite's own locks."""
-    database = tmp_path / "plain.db"
     (tmp_path / f"plain.db{SUFFIX}").mkdir()
-    store = Store(f"sqlite:///{database}")
-    upgrade(store.engine)
-    try:
-        with store.writing() as connection:
-            connection.exec_driver_sql("CREATE TABLE still_written (x INTEGER)")
-        with store.reading() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM still_written").scalar() == 0
-    finally:
-        store.close()
+
+    assert_writes_work(tmp_path / "plain.db")
 
 
 def test_a_file_system_that_refuses_flock_leaves_ordering_to_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,12 +91,19 @@ def test_a_file_system_that_refuses_flock_leaves_ordering_to_sqlite(tmp_path: Pa
         raise OSError(errno.ENOLCK, "No locks available")
 
     monkeypatch.setattr(writer_lock.fcntl, "flock", refused)
-    store = Store(f"sqlite:///{tmp_path / 'nfs.db'}")
+
+    assert_writes_work(tmp_path / "nfs.db")
+
+
+def assert_writes_work(database: Path) -> None:
+    """A write transaction on ``database`` commits, and a read sees what it wrote."""
+    store = Store(f"sqlite:///{database}")
     upgrade(store.engine)
     try:
         with store.writing() as connection:
-            connection.exec_driver_sql("CREATE TABLE written_without_flock (x INTEGER)")
+            connection.exec_driver_sql("CREATE TABLE written (x INTEGER)")
+            connection.exec_driver_sql("INSERT INTO written VALUES (1)")
         with store.reading() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM written_without_flock").scalar() == 0
+            assert connection.exec_driver_sql("SELECT x FROM written").scalars().all() == [1]
     finally:
         store.close()

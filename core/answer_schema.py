@@ -3,9 +3,11 @@
 The schema is generated once per (extended) form and reused. ``check_answers`` reports every
 problem at once, each as an ``error`` finding on its field; answers FORMS.md counts as not
 answered (``null``, blank text, an empty list) are set aside before the schema sees them.
-Each answer goes through its field of the schema (``Field.deserialize``) directly: the schema has
-no schema-level validators or hooks, so its own ``load`` would add only the cost of walking every
-field — as much as the checks themselves (tests/core/test_properties.py holds the two equal).
+Each answer goes to the ``check`` of its field in the schema directly: the schema has no
+schema-level validators or hooks and its fields no validators, and unanswered values (``null``
+among them) never reach a field, so ``load`` and ``Field.deserialize`` would add only the cost of
+walking every field and their generic steps — more than the checks themselves
+(tests/core/test_properties.py holds the two equal).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError
 
-from sharewise.core.answer_fields import FIELD_TYPES, AnswerProblem, visible
+from sharewise.core.answer_fields import FIELD_TYPES, AnswerField, AnswerProblem, visible
 from sharewise.core.findings import Finding
 from sharewise.core.formdef import FormDefinition
 
@@ -36,7 +38,7 @@ class AnswerCheck:
 def build_answer_schema(form: FormDefinition) -> Schema:
     """A marshmallow schema instance for the form's answers (unknown keys are errors). Its fields do
     the checking (see ``check_answers``): give it no schema-level validators or hooks."""
-    declared = {question.id: FIELD_TYPES[question.type](question) for question in form.iter_questions()}
+    declared: dict[str, AnswerField] = {question.id: FIELD_TYPES[question.type](question) for question in form.iter_questions()}
     schema_class = Schema.from_dict(declared, name=f"Answers_{form.id.replace('-', '_')}_v{form.version}")
     return schema_class(unknown=RAISE)
 
@@ -53,15 +55,15 @@ def check_answers(form: FormDefinition, schema: Schema, answers: Mapping[str, An
     present = {key: value for key, value in answers.items() if key not in questions or not is_unanswered(value)}
     result.answered = {key for key in present if key in questions}
     answer_fields = schema.load_fields
-    for key, answer_field in answer_fields.items():
-        if key in present:
-            try:
-                result.valid[key] = answer_field.deserialize(present[key], key, present)
-            except ValidationError as exc:
-                result.findings[key] = _finding(form, key, exc.messages)
-    for key in present:
-        if key not in answer_fields:
+    for key, value in present.items():
+        answer_field = answer_fields.get(key)
+        if answer_field is None:
             result.findings[key] = _finding(form, key, [UNKNOWN])
+            continue
+        try:
+            result.valid[key] = answer_field.check(value)
+        except ValidationError as exc:
+            result.findings[key] = _finding(form, key, exc.messages)
     return result
 
 

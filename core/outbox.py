@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
+from sharewise.core.store.prepared import PreparedSet
 from sharewise.core.store.schema import hosts, outbox
 from sharewise.core.store.store import Store
 
@@ -27,9 +28,10 @@ BASE_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=6)
 MAX_ATTEMPTS = 16
 LEASE = dt.timedelta(minutes=2)
-_TARGETS_OF_HOSTS = select(hosts.c.name, hosts.c.webhook_url, hosts.c.drop_dir).where(
-    hosts.c.name.in_(bindparam("names", expanding=True))
-)
+# Run on every submission: compiled once, run on the driver's cursor (see ``store.prepared``).
+_TARGETS_OF_HOST = PreparedSet(select(hosts.c.webhook_url, hosts.c.drop_dir).where(hosts.c.name == bindparam("name")))
+_NEW_ROW = ("webhook_id", "record_id", "host", "target", "state", "attempts", "next_attempt_at", "created_at")
+_INSERT_ROW = PreparedSet(outbox.insert(), keys=_NEW_ROW)
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,15 @@ def _delivery(row: Any) -> Delivery:
 def enqueue(connection: Connection, new_records: Sequence[tuple[str, str, dt.datetime]]) -> int:
     """For each new record ``(record_id, host_name, now)``, add a row for each of its host's delivery
     targets (webhook, drop directory), in one statement; return how many rows."""
-    names = sorted({host_name for _, host_name, _ in new_records})
+    targets_of_host = _TARGETS_OF_HOST.on(connection)
     targets = {
-        row.name: [target for target, configured in (("webhook", row.webhook_url), ("drop", row.drop_dir)) if configured]
-        for row in connection.execute(_TARGETS_OF_HOSTS, {"names": names})
+        name: [
+            target
+            for webhook_url, drop_dir in targets_of_host.rows(connection, {"name": name})
+            for target, configured in (("webhook", webhook_url), ("drop", drop_dir))
+            if configured
+        ]
+        for name in {host_name for _, host_name, _ in new_records}
     }
     rows = [
         {
@@ -94,8 +101,7 @@ def enqueue(connection: Connection, new_records: Sequence[tuple[str, str, dt.dat
         for record_id, host_name, now in new_records
         for target in targets.get(host_name, [])
     ]
-    if rows:
-        connection.execute(outbox.insert(), rows)
+    _INSERT_ROW.on(connection).run(connection, rows)
     return len(rows)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Text, bindparam, func, select, type_coerce, u
 
 from sharewise.core.canonical import GENESIS_HASH, canonical_json
 from sharewise.core.errors import InvalidInput
+from sharewise.core.store.prepared import PreparedSet
 from sharewise.core.store.schema import audit_head, audit_log
 
 ACTIONS = frozenset(
@@ -29,9 +30,12 @@ ACTIONS = frozenset(
 #: The entries that bring a record into this database, holding its content hash.
 CREATING = frozenset({"created", "amended", "imported"})
 STREAM_BATCH = 20_000
-_INSERT_ENTRY = audit_log.insert()
-_LOCK_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-_MOVE_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+# Run on every submission: compiled once, run on the driver's cursor (see ``prepared``).
+_INSERT_ENTRY = PreparedSet(audit_log.insert(), keys=[column.key for column in audit_log.columns])
+_LOCK_HEAD = PreparedSet(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update())
+_MOVE_HEAD = PreparedSet(
+    update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 ACTOR_LIMIT = 200
 
 
@@ -107,8 +111,8 @@ def append(
 
 def lock_head(connection: Connection) -> tuple[int, str]:
     """Lock the head of the log for this transaction (appends queue behind it); its sequence number and hash."""
-    head = connection.execute(_LOCK_HEAD).one()
-    return head.seq, head.hash
+    (seq, head_hash), *_ = _LOCK_HEAD.on(connection).rows(connection)
+    return int(seq), head_hash
 
 
 def append_many(
@@ -132,8 +136,8 @@ def append_many(
         appended.append(_entry(seq, body, prev_hash, entry_hash))
         prev_hash = entry_hash
     if rows:
-        connection.execute(_INSERT_ENTRY, rows)
-        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+        _INSERT_ENTRY.on(connection).run(connection, rows)
+        _MOVE_HEAD.on(connection).run(connection, [{"new_seq": seq, "new_hash": prev_hash}])
     return appended
 
 

@@ -17,13 +17,18 @@ from sharewise.core.record import Record
 from sharewise.core.store import audit
 from sharewise.core.store.database import SINGLE_STATEMENT, connect, database_url, masked, sqlite_file, translated_errors
 from sharewise.core.store.migrate import require_current
+from sharewise.core.store.prepared import PreparedSet
 from sharewise.core.store.rows import record_from_row, record_values
 from sharewise.core.store.schema import legal_holds, records
 from sharewise.core.store.writer_lock import WriterLock
 
 STREAM_BATCH = 5_000
-# Built once: statements run on every submission (building a query costs more than running it on SQLite).
-_INSERT_RECORD = records.insert()
+# Run on every submission: compiled once, run on the driver's cursor (see ``prepared``).
+_INSERT_RECORD = PreparedSet(records.insert(), keys=[column.key for column in records.columns])
+_KEY_USED = PreparedSet(
+    select(records.c.idempotency_key).where(records.c.host == bindparam("host"), records.c.idempotency_key == bindparam("key"))
+)
+# Built once: a replay is rare, and then the whole record is read.
 _BY_IDEMPOTENCY_KEYS = select(records).where(
     records.c.host == bindparam("host"), records.c.idempotency_key.in_(bindparam("keys", expanding=True))
 )
@@ -146,8 +151,9 @@ class Store:
     @staticmethod
     def insert_records(connection: Connection, new_records: Sequence[tuple[Record, str | None]]) -> None:
         """Insert new records, each with its request's hash, in one statement."""
-        if new_records:
-            connection.execute(_INSERT_RECORD, [record_values(record, request_hash) for record, request_hash in new_records])
+        _INSERT_RECORD.on(connection).run(
+            connection, [record_values(record, request_hash) for record, request_hash in new_records]
+        )
 
     @staticmethod
     def find_idempotent(connection: Connection, host: str, key: str) -> tuple[Record, str | None] | None:
@@ -157,9 +163,11 @@ class Store:
     @staticmethod
     def find_idempotent_many(connection: Connection, host: str, keys: Collection[str]) -> dict[str, tuple[Record, str | None]]:
         """``find_idempotent`` for several keys of one host at once: each key used before, with its record and hash."""
-        if not keys:
+        used = _KEY_USED.on(connection)
+        keys = [key for key in sorted(keys) if used.rows(connection, {"host": host, "key": key})]
+        if not keys:  # the usual case: each key new, looked up by index without reading records
             return {}
-        rows = connection.execute(_BY_IDEMPOTENCY_KEYS, {"host": host, "keys": sorted(keys)})
+        rows = connection.execute(_BY_IDEMPOTENCY_KEYS, {"host": host, "keys": keys})
         return {row.idempotency_key: (record_from_row(row), row.request_hash) for row in rows}
 
     def get(self, record_id: str, *, host: str | None = None, connection: Connection | None = None) -> Record:

@@ -71,14 +71,15 @@ class Recorder:
 
     Checking happens in the caller's thread; storing goes through a ``GroupCommit``, so records
     submitted at the same time by threads of one process share a transaction (one lock on the audit
-    head, one durable commit) — each still gets its own outcome.
+    head, one durable commit) — each still gets its own outcome. A batch is gathered once its leader
+    has the store's turn to write, so records checked while another process writes join it.
     """
 
     def __init__(self, engine: Engine, store: Store, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.engine = engine
         self.store = store
         self.clock = clock
-        self._writes: GroupCommit[_Pending, Submitted | SharewiseError] = GroupCommit(self._write_batch)
+        self._writes: GroupCommit[_Pending, Submitted | SharewiseError] = GroupCommit(self._write_batch, turn=store.writer_turn)
 
     def submit(
         self,

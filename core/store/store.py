@@ -119,6 +119,11 @@ class Store:
             with connection, connection.begin():
                 yield connection
 
+    def writer_turn(self) -> contextlib.AbstractContextManager[Any]:
+        """This database's turn to write, held across several ``writing()`` blocks of one thread (which then
+        do not wait again): the ``WriterLock`` of a SQLite file; nothing to wait for on PostgreSQL."""
+        return self._writer_lock()
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read-only transaction."""
@@ -356,6 +361,6 @@ def _writer_lock(engine: Engine) -> Callable[[], contextlib.AbstractContextManag
         return contextlib.nullcontext
     database = sqlite_file(engine.url)
     if database is None:
-        lock = threading.Lock()
+        lock = threading.RLock()
         return lambda: lock
     return WriterLock(database).held

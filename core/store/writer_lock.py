@@ -4,7 +4,8 @@ SQLite lets one writer in at a time, and a writer that finds the file locked sle
 (up to 100 ms) before it tries again: under load the slowest writes become very slow. Writers here
 queue instead — threads of one process on a ``threading.Lock``, processes (say, gunicorn workers) on
 an exclusive ``flock`` of a file beside the database — and each is woken as soon as the writer before
-it is done. SQLite's own locking still guards the file; this only orders who asks.
+it is done. SQLite's own locking still guards the file; this only orders who asks. A thread that holds
+the lock may take it again (a group commit's leader holds it while it gathers its batch, then writes).
 """
 
 from __future__ import annotations
@@ -25,22 +26,27 @@ class WriterLock:
 
     def __init__(self, database: Path) -> None:
         self.path = database.with_name(database.name + SUFFIX)
-        self._threads = threading.Lock()
+        self._threads = threading.RLock()
+        self._depth = 0  # how many times the thread holding the lock has taken it
         self._fd: int | None = None
         self._pid = 0
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Wait for this process's turn, then for this file's turn; release both at the end."""
+        """Wait for this process's turn, then for this file's turn; release both at the end (taken again
+        by the thread holding it, it is released when the outermost hold ends)."""
         with self._threads:
-            fd = self._file()
-            if fd is None or not _locked(fd):  # no lock file here (a read-only folder, a file system without
-                yield  # flock): SQLite's own locking and busy wait still order the writers
-                return
+            fd = self._file() if self._depth == 0 else None  # taken again: this thread has the file's turn already
+            # without a lock file (a read-only folder, a file system without flock), SQLite's own locking and
+            # busy wait still order the writers
+            locked = fd is not None and _locked(fd)
+            self._depth += 1
             try:
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                self._depth -= 1
+                if fd is not None and locked:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _file(self) -> int | None:
         """The lock file, opened by this process (a forked child opens its own: a shared open file

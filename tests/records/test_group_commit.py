@@ -8,10 +8,11 @@ made deterministic by holding the first writer until the others are queued behin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -173,6 +174,76 @@ def test_batches_are_at_most_max_batch() -> None:
     assert [len(batch) for batch in held.batches] == [1, 4, 4, 2]
 
 
+class Stopped(BaseException):
+    """What a thread being stopped (SystemExit, KeyboardInterrupt) raises: not an ``Exception``."""
+
+
+class HeldTurn:
+    """A turn to write that the test holds at first (as another process holding the SQLite writer lock
+    would), counting how often it was taken; ``stop_first`` makes the first wait for it end by being
+    stopped instead."""
+
+    def __init__(self, *, stop_first: bool = False) -> None:
+        self.free = threading.Event()
+        self.taken = 0
+        self.stop_first = stop_first
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        assert self.free.wait(timeout=30)
+        self.taken += 1
+        if self.stop_first and self.taken == 1:
+            raise Stopped
+        yield
+
+
+def writers_waiting_for_the_turn(group: GroupCommit[int, int], turn: HeldTurn, items: list[int]) -> list[Any]:
+    """Each item written by its own thread, started in order, all queued before the turn is given."""
+    results: list[Any] = [None] * len(items)
+
+    def worker(index: int) -> None:
+        try:
+            results[index] = group.write(items[index])
+        except BaseException as exc:
+            results[index] = exc
+
+    threads = []
+    for index in range(len(items)):
+        threads.append(threading.Thread(target=worker, args=(index,)))
+        threads[-1].start()
+        wait_until(lambda queued=index + 1: len(group._waiting) == queued, f"writer {index} is queued")
+    turn.free.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a writer hung"
+    return results
+
+
+def test_writers_that_come_while_the_leader_waits_for_its_turn_join_its_batch() -> None:
+    batches: list[list[int]] = []
+    turn = HeldTurn()
+    group: GroupCommit[int, int] = GroupCommit(lambda batch: batches.append(list(batch)) or doubled(batch), turn=turn)
+
+    results = writers_waiting_for_the_turn(group, turn, [0, 1, 2, 3])
+
+    assert results == [0, 2, 4, 6]
+    assert [sorted(batch) for batch in batches] == [[0, 1, 2, 3]], "one turn, one transaction for all four"
+    assert turn.taken == 1
+
+
+def test_a_leader_stopped_while_waiting_for_its_turn_leaves_the_queue_and_the_others_are_written() -> None:
+    batches: list[list[int]] = []
+    turn = HeldTurn(stop_first=True)
+    group: GroupCommit[int, int] = GroupCommit(lambda batch: batches.append(list(batch)) or doubled(batch), turn=turn)
+
+    results = writers_waiting_for_the_turn(group, turn, [0, 1, 2])
+
+    assert isinstance(results[0], Stopped), "the stopped leader's own call ends with what stopped it"
+    assert results[1:] == [2, 4]
+    assert [sorted(batch) for batch in batches] == [[1, 2]], "the stopped leader's item was never written"
+    assert group.write(5) == 10 and batches[-1] == [5], "and nothing is left holding the lead"
+
+
 def test_a_wrong_number_of_outcomes_is_an_error_for_every_writer_not_a_hang() -> None:
     group: GroupCommit[int, int] = GroupCommit(lambda batch: [])
 
@@ -180,10 +251,6 @@ def test_a_wrong_number_of_outcomes_is_an_error_for_every_writer_not_a_hang() ->
         group.write(1)
     with pytest.raises(RuntimeError):
         group.write(2)  # the lead was given back: the next writer is not left waiting
-
-
-class Stopped(BaseException):
-    """What a thread being stopped (SystemExit, KeyboardInterrupt) raises: not an ``Exception``."""
 
 
 def test_a_leader_stopped_mid_batch_leaves_no_writer_waiting() -> None:

@@ -107,3 +107,36 @@ def assert_writes_work(database: Path) -> None:
             assert connection.exec_driver_sql("SELECT x FROM written").scalars().all() == [1]
     finally:
         store.close()
+
+
+def test_the_thread_holding_the_lock_may_take_it_again_and_it_is_freed_when_the_outer_hold_ends(tmp_path: Path) -> None:
+    database = tmp_path / "again.db"
+    lock, elsewhere = WriterLock(database), WriterLock(database)  # elsewhere: its own open lock file, as in another process
+    other_wrote = threading.Event()
+
+    def other_writer() -> None:
+        with elsewhere.held():
+            other_wrote.set()
+
+    with lock.held():
+        with lock.held():  # would wait for itself forever if the lock could not be taken again
+            pass
+        other = threading.Thread(target=other_writer)
+        other.start()
+        assert not other_wrote.wait(0.3), "the lock was freed when the inner hold ended, not the outer one"
+    assert other_wrote.wait(10), "the other writer went ahead once the outer hold ended"
+    other.join(timeout=10)
+
+
+def test_writing_inside_the_stores_turn_does_not_wait_again(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'turn.db'}")
+    upgrade(store.engine)
+    try:
+        with store.writer_turn():
+            for table in ("first_write", "second_write"):
+                with store.writing() as connection:
+                    connection.exec_driver_sql(f"CREATE TABLE {table} (x INTEGER)")
+        with store.reading() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM second_write").scalar() == 0
+    finally:
+        store.close()

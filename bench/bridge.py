@@ -1,15 +1,17 @@
 """Benchmark: submissions through the HTTP API under gunicorn, against a trivial endpoint on the same
 server in the same run.
 
-Run: ``python bench/bridge.py [--clients 16] [--seconds 10] [--workers 2] [--threads 8] [--reconnect-every 50]
-[--database URL]``.
+Run: ``python bench/bridge.py [--clients 16] [--seconds 5] [--rounds 3] [--workers 2] [--threads 8]
+[--reconnect-every 50] [--database URL]``.
 
 Starts gunicorn as in production (``gunicorn_conf``: JSON logs, here to a file) serving
 ``create_app()`` on a fresh database (default: a temporary SQLite file), registers a host, warms up,
 then for a fixed time N concurrent clients (keep-alive connections driven by ``http_load``, a lean
 client, so that the client is not the ceiling) ``POST /api/v1/records``, each with its own
 Idempotency-Key; then the same clients call ``GET /livez``, a trivial endpoint on the same server,
-as the baseline. Prints requests/s, p50 and p99 latency, failures, and the ratio.
+as the baseline. The two take turns for several rounds, so that a change in the machine's speed
+during the run (a shared machine's neighbours) weighs on both alike. Prints each round's rates and
+ratio, then over all rounds: requests/s, p50 and p99 latency, failures, and the ratio.
 Goal (issue 6): at least 0.25x the trivial endpoint; p99 <= 50 ms at 16 clients.
 """
 
@@ -72,7 +74,8 @@ def main() -> None:
     """Start gunicorn, drive it, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5, help="length of each phase of each round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of submissions then the trivial endpoint")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
@@ -109,14 +112,25 @@ def main() -> None:
             else:
                 sys.exit(f"the server did not start:\n{log_path.read_text()[-2000:]}")
             drive(port, options, 1, "submit", key)  # warm-up: connections, compiled statements
-            submit = drive(port, options, options.seconds, "submit", key)
-            trivial = drive(port, options, options.seconds, "trivial", key)
+            rounds = []
+            for number in range(1, options.rounds + 1):
+                submit = drive(port, options, options.seconds, "submit", key)
+                trivial = drive(port, options, options.seconds, "trivial", key)
+                rounds.append((submit, trivial))
+                print(
+                    f"round {number}: submit {submit.rate:,.0f} req/s, trivial {trivial.rate:,.0f} req/s, "
+                    f"ratio {submit.rate / trivial.rate:.2f}x",
+                    flush=True,
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
+    submit = http_load.LoadResult.pooled([submit for submit, _ in rounds])
+    trivial = http_load.LoadResult.pooled([trivial for _, trivial in rounds])
     print(
         f"gunicorn {options.workers} workers x {options.threads} threads, {options.clients} clients, "
-        f"{options.seconds:.0f} s each, connections reopened every {options.reconnect_every or 'never'} requests"
+        f"{options.rounds} rounds of {options.seconds:g} s each, "
+        f"connections reopened every {options.reconnect_every or 'never'} requests"
     )
     for name, result in (("submit", submit), ("trivial", trivial)):
         print(

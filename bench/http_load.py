@@ -41,6 +41,16 @@ class LoadResult:
         """Completed requests per second."""
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
+    @classmethod
+    def pooled(cls, results: list[LoadResult]) -> LoadResult:
+        """Several runs as one: every latency, the total time, the failures added up."""
+        pooled = cls(elapsed=sum(result.elapsed for result in results))
+        for result in results:
+            pooled.latencies += result.latencies
+            for status, count in result.failures.items():
+                pooled.failures[status] = pooled.failures.get(status, 0) + count
+        return pooled
+
     def percentile(self, fraction: float) -> float:
         """The latency (milliseconds) that ``fraction`` of requests did not exceed."""
         ordered = sorted(self.latencies)

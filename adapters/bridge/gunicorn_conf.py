@@ -6,7 +6,8 @@ add up across workers::
 - Logs: gunicorn's own lines (``gunicorn.error``) go through sharewise's formatter (JSON unless
   ``SHAREWISE_LOG_FORMAT=text``) to stderr. gunicorn's access log is switched off even if asked for:
   its lines hold request paths with launch codes and query strings; the ``sharewise.http`` line is
-  the access log.
+  the access log. ``logger_class`` keeps gunicorn from even building an access line's fields on
+  every request (with a logging configuration given, it would, only for the logger to drop them).
 - Metrics: with ``PROMETHEUS_MULTIPROC_DIR`` set (an empty directory, emptied before each start),
   a worker that exits is marked dead for prometheus_client (``child_exit``).
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
+
+from gunicorn.glogging import Logger
 
 from sharewise.adapters.observability import logs
 
@@ -38,6 +41,16 @@ logconfig_dict: dict[str, Any] = {
         "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
 }
+
+
+class WithoutAccessLog(Logger):
+    """gunicorn's logger with its access log off: ``sharewise.http`` is the access log."""
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """Nothing: not even the fields of a line that would be dropped."""
+
+
+logger_class = WithoutAccessLog
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -180,3 +180,16 @@ def submit(engine, store, clock, base_answers):
         return [recorder.submit(CORE, base_answers, host=host, idempotency_key=f"k-{next(counter)}").record for _ in range(n)]
 
     return run
+
+
+def test_gunicorn_builds_no_access_line_under_the_shipped_config():
+    from gunicorn.config import Config
+
+    from sharewise.adapters.bridge import gunicorn_conf
+
+    config = Config()
+    config.set("logconfig_dict", gunicorn_conf.logconfig_dict)
+    gunicorn_logger = gunicorn_conf.logger_class(config)
+    # gunicorn's own logger would read the request and response to build the line's fields (and fail on
+    # these stand-ins); the shipped one does nothing at all
+    assert gunicorn_logger.access(None, None, {}, None) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -25,9 +26,6 @@ from sharewise.core.store.writer_lock import WriterLock
 STREAM_BATCH = 5_000
 # Run on every submission: compiled once, run on the driver's cursor (see ``prepared``).
 _INSERT_RECORD = PreparedSet(records.insert(), keys=[column.key for column in records.columns])
-_KEY_USED = PreparedSet(
-    select(records.c.idempotency_key).where(records.c.host == bindparam("host"), records.c.idempotency_key == bindparam("key"))
-)
 # Built once: a replay is rare, and then the whole record is read.
 _BY_IDEMPOTENCY_KEYS = select(records).where(
     records.c.host == bindparam("host"), records.c.idempotency_key.in_(bindparam("keys", expanding=True))
@@ -168,8 +166,9 @@ class Store:
     @staticmethod
     def find_idempotent_many(connection: Connection, host: str, keys: Collection[str]) -> dict[str, tuple[Record, str | None]]:
         """``find_idempotent`` for several keys of one host at once: each key used before, with its record and hash."""
-        used = _KEY_USED.on(connection)
-        keys = [key for key in sorted(keys) if used.rows(connection, {"host": host, "key": key})]
+        keys = sorted(keys)
+        values = {"host": host} | {f"key_{n}": key for n, key in enumerate(keys)}
+        keys = [key for (key,) in _keys_used(len(keys)).on(connection).rows(connection, values)]
         if not keys:  # the usual case: each key new, looked up by index without reading records
             return {}
         rows = connection.execute(_BY_IDEMPOTENCY_KEYS, {"host": host, "keys": keys})
@@ -352,6 +351,16 @@ def _check_records(connection: Connection, expected: dict[str, str], disposed: d
         if record_id not in seen and disposed.get(record_id, "not disposed") is not None:
             return checked, f"record {record_id} is missing: it was deleted without a 'purged' entry saying so"
     return checked, None
+
+
+@functools.cache
+def _keys_used(count: int) -> PreparedSet:
+    """Which of ``count`` idempotency keys of one host (``key_0``…) are in use: one statement for a batch
+    (each a round trip to PostgreSQL, inside the write lock), one compiled statement per batch size."""
+    keys = [bindparam(f"key_{n}", type_=records.c.idempotency_key.type) for n in range(count)]
+    return PreparedSet(
+        select(records.c.idempotency_key).where(records.c.host == bindparam("host"), records.c.idempotency_key.in_(keys))
+    )
 
 
 def _writer_lock(engine: Engine) -> Callable[[], contextlib.AbstractContextManager[Any]]:

@@ -343,6 +343,29 @@ def test_the_same_key_twice_in_one_batch_gives_one_record_and_a_replay(
     assert store.count() == 2
 
 
+def test_keys_used_before_and_new_keys_in_one_batch_each_get_their_own_answer(
+    recorder: Recorder, store: Store, base_answers: dict[str, Any]
+) -> None:
+    earlier = {key: recorder.submit(CORE, base_answers, idempotency_key=key, host="host-a") for key in ("old-1", "old-2")}
+    other_host = recorder.submit(CORE, base_answers, idempotency_key="new-1", host="host-b")
+    other = {**base_answers, "purpose": "A different purpose entirely."}
+    held = held_recorder(recorder)
+
+    def submit(key: str, answers: dict[str, Any] = base_answers) -> Callable[[], Submitted]:
+        return lambda: recorder.submit(CORE, answers, idempotency_key=key, host="host-a")
+
+    first, old_1, new_1, old_2, new_2 = queued_behind_first(
+        recorder._writes, held, submit("first"), [submit("old-1"), submit("new-1"), submit("old-2", other), submit("new-2")]
+    )
+
+    assert [len(batch) for batch in held.batches] == [1, 4]
+    assert old_1.replayed and old_1.record.id == earlier["old-1"].record.id
+    assert isinstance(old_2, IdempotencyConflict) and earlier["old-2"].record.id in str(old_2)
+    assert not new_1.replayed and new_1.record.id != other_host.record.id, "a key is per host"
+    assert not new_2.replayed and not first.replayed
+    assert store.count() == 6 and store.verify().intact
+
+
 def test_the_same_key_for_a_different_decision_in_one_batch_is_a_conflict(
     recorder: Recorder, store: Store, base_answers: dict[str, Any]
 ) -> None:

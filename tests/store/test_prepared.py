@@ -76,7 +76,7 @@ def test_a_statement_keeps_its_own_literals_and_takes_named_values(store: Any) -
         assert read.on(connection) is read.on(connection)  # compiled once per dialect
 
 
-def test_several_rows_go_in_one_call(store: Any) -> None:
+def test_several_rows_are_inserted_together_and_no_rows_insert_nothing(store: Any) -> None:
     ids = [str(uuid.uuid4()) for _ in range(3)]
     with store.writing() as connection:
         Prepared(records.insert(), connection.dialect, keys=[c.key for c in records.columns]).run(

@@ -166,6 +166,8 @@ class Store:
     @staticmethod
     def find_idempotent_many(connection: Connection, host: str, keys: Collection[str]) -> dict[str, tuple[Record, str | None]]:
         """``find_idempotent`` for several keys of one host at once: each key used before, with its record and hash."""
+        if not keys:
+            return {}
         keys = sorted(keys)
         values = {"host": host} | {f"key_{n}": key for n, key in enumerate(keys)}
         keys = [key for (key,) in _keys_used(len(keys)).on(connection).rows(connection, values)]

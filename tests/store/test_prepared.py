@@ -114,3 +114,17 @@ def test_a_connection_the_database_dropped_is_not_used_again(store: Any, databas
         assert raised.value.connection_invalidated
     with store.reading() as connection:  # the pool hands out a working connection
         assert read.on(connection).rows(connection) == [(0,)]
+
+
+def test_idempotency_keys_are_found_in_one_statement_for_any_number_of_keys(store: Any) -> None:
+    record_id = str(uuid.uuid4())
+    with store.writing() as connection:
+        Prepared(records.insert(), connection.dialect, keys=[c.key for c in records.columns]).run(
+            connection, [_row(record_id, "used")]
+        )
+    with store.reading() as connection:
+        assert store.find_idempotent_many(connection, "emis", []) == {}
+        assert store.find_idempotent_many(connection, "emis", ["new"]) == {}
+        found = store.find_idempotent_many(connection, "emis", [f"new-{n}" for n in range(40)] + ["used"])
+        assert list(found) == ["used"] and found["used"][0].id == record_id and found["used"][1] == "0" * 64
+        assert store.find_idempotent_many(connection, "another-host", ["used"]) == {}

@@ -34,23 +34,41 @@ class Refused(Exception):
     """A refusal of one item (as an idempotency conflict is)."""
 
 
+class Callers:
+    """Calls made each from its own thread, started one at a time; each call's result, or what it raised
+    (a stopped leader's own outcome is checked too)."""
+
+    def __init__(self, calls: list[Callable[[], Any]]) -> None:
+        self.calls = calls
+        self.results: list[Any] = [None] * len(calls)
+        self.threads: list[threading.Thread] = []
+
+    def start(self, index: int) -> None:
+        """Start call ``index`` in a thread of its own."""
+
+        def call() -> None:
+            try:
+                self.results[index] = self.calls[index]()
+            except BaseException as exc:
+                self.results[index] = exc
+
+        self.threads.append(threading.Thread(target=call))
+        self.threads[-1].start()
+
+    def finish(self) -> list[Any]:
+        """Wait for every call (none may hang); their outcomes in order."""
+        for thread in self.threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in self.threads), "a writer hung"
+        return self.results
+
+
 def run_threads(count: int, work: Callable[[int], Any]) -> list[Any]:
     """``work(i)`` in ``count`` threads; each thread's result or exception."""
-    results: list[Any] = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a writer hung"
-    return results
+    callers = Callers([lambda index=index: work(index) for index in range(count)])
+    for index in range(count):
+        callers.start(index)
+    return callers.finish()
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
@@ -82,27 +100,14 @@ def queued_behind_first(
 ) -> list[Any]:
     """Run ``first`` (whose batch is held), then ``rest`` once it is held; release when all of ``rest``
     are queued. Returns the outcomes of ``first`` and then of each of ``rest``."""
-    calls = [first, *rest]
-    results: list[Any] = [None] * len(calls)
-
-    def worker(index: int) -> None:
-        try:
-            results[index] = calls[index]()
-        except BaseException as exc:  # a stopped leader's own outcome is checked too
-            results[index] = exc
-
-    threads = [threading.Thread(target=worker, args=(0,))]
-    threads[0].start()
+    callers = Callers([first, *rest])
+    callers.start(0)
     assert held.entered.wait(timeout=30)
-    for index in range(1, len(calls)):
-        threads.append(threading.Thread(target=worker, args=(index,)))
-        threads[-1].start()
+    for index in range(1, len(callers.calls)):
+        callers.start(index)
     wait_until(lambda: len(group._waiting) == len(rest), "every later writer is queued")
     held.release.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a writer hung"
-    return results
+    return callers.finish()
 
 
 # --- GroupCommit on its own ---------------------------------------------------------------------------
@@ -199,24 +204,12 @@ class HeldTurn:
 
 def writers_waiting_for_the_turn(group: GroupCommit[int, int], turn: HeldTurn, items: list[int]) -> list[Any]:
     """Each item written by its own thread, started in order, all queued before the turn is given."""
-    results: list[Any] = [None] * len(items)
-
-    def worker(index: int) -> None:
-        try:
-            results[index] = group.write(items[index])
-        except BaseException as exc:
-            results[index] = exc
-
-    threads = []
+    callers = Callers([lambda item=item: group.write(item) for item in items])
     for index in range(len(items)):
-        threads.append(threading.Thread(target=worker, args=(index,)))
-        threads[-1].start()
+        callers.start(index)
         wait_until(lambda queued=index + 1: len(group._waiting) == queued, f"writer {index} is queued")
     turn.free.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a writer hung"
-    return results
+    return callers.finish()
 
 
 def test_writers_that_come_while_the_leader_waits_for_its_turn_join_its_batch() -> None:

@@ -4,11 +4,16 @@ Conditions see only answers that are shown and valid. Questions and definitions 
 evaluated in dependency levels (computed once per form): everything a condition reads is
 settled in an earlier level, and each level builds one CEL context holding just what its
 conditions read. Questions that depend on nothing are settled once, when the plan is made.
+
+A condition that reads only closed answers — yes/no, option codes, derived facts — has few
+possible inputs, so its result is remembered by those values (option codes and true/false, never
+what a practitioner wrote) and reused: a condition is pure, so the same values always give the
+same result. The level's CEL context is built only when one of its conditions has to run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -16,17 +21,46 @@ from sharewise.core.condition_checks import dependencies
 from sharewise.core.conditions import Condition, make_context
 from sharewise.core.formdef import FormDefinition
 
+#: Questions whose valid answers come from a small fixed set (option codes, true/false).
+CLOSED_TYPES = frozenset({"yes_no", "choice", "multi"})
+#: How many sets of inputs each condition remembers its result for (bounds memory, never correctness).
+REMEMBERED_PER_CONDITION = 4096
+
+
+class _Test:
+    """One condition of a plan, remembering its results by the values it reads when they are closed."""
+
+    __slots__ = ("closed", "condition", "reads", "remembered")
+
+    def __init__(self, condition: Condition, closed_names: frozenset[str]) -> None:
+        self.condition = condition
+        self.reads = tuple(sorted(condition.references))
+        self.closed = closed_names.issuperset(self.reads)
+        self.remembered: dict[tuple[Any, ...], bool] = {}
+
+    def holds(self, env: Mapping[str, Any], context: Callable[[], Any]) -> bool:
+        """Whether the condition holds for the settled values ``env``; ``context()`` gives the level's CEL context."""
+        key = _closed_key(env, self.reads) if self.closed else None
+        if key is None:
+            return self.condition.holds(context())
+        result = self.remembered.get(key)
+        if result is None:
+            result = self.condition.holds(context())
+            if len(self.remembered) < REMEMBERED_PER_CONDITION:
+                self.remembered[key] = result
+        return result
+
 
 class _Step(NamedTuple):
     """One question (``is_definition`` false) or definition to settle within a level."""
 
     is_definition: bool
     name: str
-    condition: Condition | None
+    condition: _Test | None
     section: str
-    section_if: Condition | None
+    section_if: _Test | None
     required: bool
-    required_if: Condition | None
+    required_if: _Test | None
     unanswered: Any
 
 
@@ -51,6 +85,15 @@ class VisibilityPlan:
     def __init__(self, form: FormDefinition) -> None:
         deps = dependencies(form)
         depth: dict[str, int] = {}
+        closed = frozenset({q.id for s in form.sections for q in s.questions if q.type in CLOSED_TYPES}) | frozenset(
+            d.name for d in form.definitions
+        )
+        tests: dict[int, _Test] = {}
+
+        def test(condition: Condition | None) -> _Test | None:
+            if condition is None:
+                return None
+            return tests.setdefault(id(condition), _Test(condition, closed))
 
         def level_of(name: str) -> int:
             if name not in depth:
@@ -77,16 +120,16 @@ class VisibilityPlan:
                 step = _Step(
                     False,
                     question.id,
-                    question.show_if,
+                    test(question.show_if),
                     section.id,
-                    section.show_if,
+                    test(section.show_if),
                     question.required,
-                    question.required_if,
+                    test(question.required_if),
                     unanswered,
                 )
                 levels.setdefault(level, []).append(step)
         for definition in form.definitions:
-            step = _Step(True, definition.name, definition.expression, "", None, False, None, None)
+            step = _Step(True, definition.name, test(definition.expression), "", None, False, None, None)
             levels.setdefault(level_of(definition.name), []).append(step)
         self.always_shown = frozenset(always_shown)
         self.always_required = frozenset(always_required)
@@ -104,17 +147,23 @@ class VisibilityPlan:
         facts: dict[str, Any] = {}
         section_shown: dict[str, bool] = {}
         for reads, steps in self.levels:
-            context = make_context({name: env[name] for name in reads})
+            built: list[Any] = []
+
+            def context(reads: tuple[str, ...] = reads, built: list[Any] = built) -> Any:
+                if not built:
+                    built.append(make_context({name: env[name] for name in reads}))
+                return built[0]
+
             for is_definition, name, condition, section, section_if, always_required, required_if, unanswered in steps:
                 if is_definition:
-                    facts[name] = env[name] = condition.holds(context)  # type: ignore[union-attr]
+                    facts[name] = env[name] = condition.holds(env, context)  # type: ignore[union-attr]
                     continue
                 visible = section_shown.get(section)
                 if visible is None:
-                    visible = section_shown[section] = section_if is None or section_if.holds(context)
-                if visible and (condition is None or condition.holds(context)):
+                    visible = section_shown[section] = section_if is None or section_if.holds(env, context)
+                if visible and (condition is None or condition.holds(env, context)):
                     shown.add(name)
-                    if always_required or (required_if is not None and required_if.holds(context)):
+                    if always_required or (required_if is not None and required_if.holds(env, context)):
                         required.add(name)
                     value = valid.get(name)
                     env[name] = unanswered if value is None else value
@@ -122,3 +171,20 @@ class VisibilityPlan:
                     env[name] = unanswered
         visible_answers = {key: value for key, value in valid.items() if key in shown}
         return Visibility(frozenset(shown), frozenset(required), visible_answers, facts)
+
+
+def _closed_key(env: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The values of ``names`` as a key to remember a result by, or ``None`` if one is not a closed answer
+    (true/false, an option code, a list of codes, unanswered). bool, str, tuple and None never compare
+    equal to one another, so two keys are equal only when the values are."""
+    key: list[Any] = []
+    for name in names:
+        value = env[name]
+        kind = type(value)
+        if kind is str or kind is bool or value is None:
+            key.append(value)
+        elif kind is list and all(type(item) is str for item in value):
+            key.append(tuple(value))
+        else:
+            return None
+    return tuple(key)

@@ -13,7 +13,7 @@ same result. The level's CEL context is built only when one of its conditions ha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -27,7 +27,7 @@ CLOSED_TYPES = frozenset({"yes_no", "choice", "multi"})
 REMEMBERED_PER_CONDITION = 4096
 
 
-class _Test:
+class _RememberedCondition:
     """One condition of a plan, remembering its results by the values it reads when they are closed."""
 
     __slots__ = ("closed", "condition", "reads", "remembered")
@@ -38,7 +38,7 @@ class _Test:
         self.closed = closed_names.issuperset(self.reads)
         self.remembered: dict[tuple[Any, ...], bool] = {}
 
-    def holds(self, env: Mapping[str, Any], context: Callable[[], Any]) -> bool:
+    def holds(self, env: Mapping[str, Any], context: _LevelContext) -> bool:
         """Whether the condition holds for the settled values ``env``; ``context()`` gives the level's CEL context."""
         key = _closed_key(env, self.reads) if self.closed else None
         if key is None:
@@ -51,16 +51,33 @@ class _Test:
         return result
 
 
+class _LevelContext:
+    """A level's CEL context, built the first time one of its conditions has to run."""
+
+    __slots__ = ("_built", "_env", "_reads")
+
+    def __init__(self, env: Mapping[str, Any], reads: tuple[str, ...]) -> None:
+        self._env = env
+        self._reads = reads
+        self._built: Any = None
+
+    def __call__(self) -> Any:
+        """The context holding the level's reads from ``env`` (as settled when it is first asked for)."""
+        if self._built is None:
+            self._built = make_context({name: self._env[name] for name in self._reads})
+        return self._built
+
+
 class _Step(NamedTuple):
     """One question (``is_definition`` false) or definition to settle within a level."""
 
     is_definition: bool
     name: str
-    condition: _Test | None
+    condition: _RememberedCondition | None
     section: str
-    section_if: _Test | None
+    section_if: _RememberedCondition | None
     required: bool
-    required_if: _Test | None
+    required_if: _RememberedCondition | None
     unanswered: Any
 
 
@@ -85,15 +102,15 @@ class VisibilityPlan:
     def __init__(self, form: FormDefinition) -> None:
         deps = dependencies(form)
         depth: dict[str, int] = {}
-        closed = frozenset({q.id for s in form.sections for q in s.questions if q.type in CLOSED_TYPES}) | frozenset(
-            d.name for d in form.definitions
-        )
-        tests: dict[int, _Test] = {}
+        closed = frozenset(q.id for q in form.iter_questions() if q.type in CLOSED_TYPES) | {d.name for d in form.definitions}
+        remembering: dict[int, _RememberedCondition] = {}  # one per condition, however many steps share it
 
-        def test(condition: Condition | None) -> _Test | None:
+        def test(condition: Condition | None) -> _RememberedCondition | None:
             if condition is None:
                 return None
-            return tests.setdefault(id(condition), _Test(condition, closed))
+            if id(condition) not in remembering:
+                remembering[id(condition)] = _RememberedCondition(condition, closed)
+            return remembering[id(condition)]
 
         def level_of(name: str) -> int:
             if name not in depth:
@@ -147,13 +164,7 @@ class VisibilityPlan:
         facts: dict[str, Any] = {}
         section_shown: dict[str, bool] = {}
         for reads, steps in self.levels:
-            built: list[Any] = []
-
-            def context(reads: tuple[str, ...] = reads, built: list[Any] = built) -> Any:
-                if not built:
-                    built.append(make_context({name: env[name] for name in reads}))
-                return built[0]
-
+            context = _LevelContext(env, reads)
             for is_definition, name, condition, section, section_if, always_required, required_if, unanswered in steps:
                 if is_definition:
                     facts[name] = env[name] = condition.holds(env, context)  # type: ignore[union-attr]

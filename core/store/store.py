@@ -170,10 +170,10 @@ class Store:
             return {}
         keys = sorted(keys)
         values = {"host": host} | {f"key_{n}": key for n, key in enumerate(keys)}
-        keys = [key for (key,) in _keys_used(len(keys)).on(connection).rows(connection, values)]
-        if not keys:  # the usual case: each key new, looked up by index without reading records
+        used = [key for (key,) in _keys_used(len(keys)).on(connection).rows(connection, values)]
+        if not used:  # the usual case: each key new, looked up by index without reading records
             return {}
-        rows = connection.execute(_BY_IDEMPOTENCY_KEYS, {"host": host, "keys": keys})
+        rows = connection.execute(_BY_IDEMPOTENCY_KEYS, {"host": host, "keys": used})
         return {row.idempotency_key: (record_from_row(row), row.request_hash) for row in rows}
 
     def get(self, record_id: str, *, host: str | None = None, connection: Connection | None = None) -> Record:

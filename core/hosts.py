@@ -26,6 +26,10 @@ _BY_KEY_HASH = select(hosts).where(hosts.c.api_key_hash == bindparam("digest"))
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 KEY_PREFIX = "sw_"
 WEBHOOK_FORMATS = ("json", "xml", "fhir-json", "fhir-xml")
+#: How long a rotated-out webhook secret still signs deliveries, unless the rotation says otherwise.
+DEFAULT_SECRET_OVERLAP = dt.timedelta(hours=24)
+#: The longest overlap a rotation may ask for.
+MAX_SECRET_OVERLAP = dt.timedelta(days=30)
 
 
 class HostNotFound(SharewiseError, LookupError):
@@ -44,9 +48,19 @@ class Host:
     webhook_disabled_at: dt.datetime | None
     drop_dir: str | None
     created_at: dt.datetime
+    previous_webhook_secret: str | None = None
+    previous_secret_until: dt.datetime | None = None
+
+    def signing_secrets(self, now: dt.datetime) -> tuple[str, ...]:
+        """The secrets a delivery made at ``now`` is signed with: the current one, and the previous one
+        while a rotation's overlap lasts."""
+        if self.previous_webhook_secret and self.previous_secret_until is not None and now < self.previous_secret_until:
+            return (self.webhook_secret, self.previous_webhook_secret)
+        return (self.webhook_secret,)
 
     def to_dict(self) -> dict[str, Any]:
-        """As JSON (the webhook secret is never included)."""
+        """As JSON. The webhook secrets are never included; ``signing_overlap_until`` says until when the
+        previous one still signs deliveries (``None`` without an overlap; past once it has ended)."""
         return {
             "name": self.name,
             "origins": list(self.origins),
@@ -55,6 +69,7 @@ class Host:
             "webhook_disabled": self.webhook_disabled_at is not None,
             "drop_dir": self.drop_dir,
             "created_at": self.created_at.isoformat(),
+            "signing_overlap_until": self.previous_secret_until.isoformat() if self.previous_secret_until else None,
         }
 
 
@@ -210,13 +225,26 @@ class HostRegistry:
             )
         RECENT_KEYS.forget()
 
-    def rotate_webhook_secret(self, name: str) -> str:
-        """Issue a new webhook secret (every delivery from now on is signed with it) and return it. Deliveries
-        the host refuses while it still checks the old secret are retried with backoff, so none is lost."""
+    def rotate_webhook_secret(self, name: str, *, now: dt.datetime, overlap: dt.timedelta = DEFAULT_SECRET_OVERLAP) -> str:
+        """Issue a new webhook secret and return it. Every delivery from now on is signed with it and, until
+        ``now + overlap``, with the secret it replaces too, so a host that still checks the old one accepts
+        them while it switches (a zero overlap: the old secret stops at once — for a secret that leaked).
+        Only the secret replaced now overlaps: one still overlapping from an earlier rotation stops."""
+        if not dt.timedelta(0) <= overlap <= MAX_SECRET_OVERLAP:
+            raise InvalidInput(f"the overlap must be between 0 and {MAX_SECRET_OVERLAP.days * 24} hours")
         secret = new_webhook_secret()
         with self.store.writing() as connection:
-            self._get(connection, name)
-            connection.execute(update(hosts).where(hosts.c.name == name).values(webhook_secret=secret))
+            replaced = self._get(connection, name).webhook_secret
+            keep = overlap > dt.timedelta(0)
+            connection.execute(
+                update(hosts)
+                .where(hosts.c.name == name)
+                .values(
+                    webhook_secret=secret,
+                    previous_webhook_secret=replaced if keep else None,
+                    previous_secret_until=now + overlap if keep else None,
+                )
+            )
         RECENT_KEYS.forget()
         return secret
 
@@ -276,4 +304,6 @@ def _host(row: Any) -> Host:
         webhook_disabled_at=row.webhook_disabled_at,
         drop_dir=row.drop_dir,
         created_at=row.created_at,
+        previous_webhook_secret=row.previous_webhook_secret,
+        previous_secret_until=row.previous_secret_until,
     )

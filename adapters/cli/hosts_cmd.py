@@ -3,10 +3,12 @@ tenants)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from sharewise.adapters.cli.options import echo_json, json_option, open_store, utcnow
-from sharewise.core.hosts import WEBHOOK_FORMATS, HostRegistry
+from sharewise.core.hosts import DEFAULT_SECRET_OVERLAP, MAX_SECRET_OVERLAP, WEBHOOK_FORMATS, HostRegistry
 
 
 @click.group()
@@ -60,10 +62,14 @@ def list_hosts(as_json: bool) -> None:
         return
     if not found:
         click.echo("no hosts")
+    now = utcnow()
     for host in found:
         where = host.webhook_url or host.drop_dir or "pull feed only"
         disabled = "  (webhook disabled: it answered 410)" if host.webhook_disabled_at else ""
-        click.echo(f"{host.name:<20} {', '.join(host.origins)}  → {where}{disabled}")
+        overlap = ""
+        if len(host.signing_secrets(now)) > 1 and host.previous_secret_until is not None:
+            overlap = f"  (old webhook secret also signs until {host.previous_secret_until.isoformat(timespec='seconds')})"
+        click.echo(f"{host.name:<20} {', '.join(host.origins)}  → {where}{disabled}{overlap}")
 
 
 @hosts.command("rotate-key")
@@ -80,15 +86,30 @@ def rotate_key(name: str, as_json: bool) -> None:
 
 @hosts.command("rotate-webhook-secret")
 @click.argument("name")
+@click.option(
+    "--overlap",
+    "overlap_hours",
+    type=click.IntRange(0, MAX_SECRET_OVERLAP.days * 24),
+    default=int(DEFAULT_SECRET_OVERLAP.total_seconds() // 3600),
+    show_default=True,
+    help="Hours the old secret still signs deliveries beside the new one; 0 stops it at once (a leaked secret).",
+)
 @json_option
-def rotate_webhook_secret(name: str, as_json: bool) -> None:
-    """Issue a new webhook secret for NAME; deliveries are signed with it from now on. Deliveries the host
-    refuses until it has the new secret are retried with backoff (and can be replayed), never lost."""
-    secret = HostRegistry(open_store()).rotate_webhook_secret(name)
+def rotate_webhook_secret(name: str, overlap_hours: int, as_json: bool) -> None:
+    """Issue a new webhook secret for NAME. Deliveries are signed with it from now on and, for the overlap,
+    with the old one too, so the host accepts them while it switches to the new secret."""
+    now = utcnow()
+    secret = HostRegistry(open_store()).rotate_webhook_secret(name, now=now, overlap=dt.timedelta(hours=overlap_hours))
+    until = now + dt.timedelta(hours=overlap_hours) if overlap_hours else None
     if as_json:
-        echo_json({"name": name, "webhook_secret": secret})
+        echo_json({"name": name, "webhook_secret": secret, "signing_overlap_until": until.isoformat() if until else None})
+        return
+    click.echo(f"new webhook secret for {name} (shown once): {secret}")
+    if until:
+        shown = until.isoformat(timespec="seconds")
+        click.echo(f"deliveries are signed with the old secret as well until {shown}: give the host the new one before then")
     else:
-        click.echo(f"new webhook secret for {name} (shown once): {secret}")
+        click.echo("the old secret no longer signs deliveries")
 
 
 @hosts.command("enable-webhook")

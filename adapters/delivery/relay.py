@@ -183,5 +183,5 @@ class Relay:
             except OSError as exc:
                 return Attempt(False, None, f"file drop failed: {exc.strerror or type(exc).__name__}")
             return Attempt(True, None)
-        headers = signed_headers(host.webhook_secret, delivery.webhook_id, body, MEDIA_TYPES[host.webhook_format], now)
+        headers = signed_headers(host.signing_secrets(now), delivery.webhook_id, body, MEDIA_TYPES[host.webhook_format], now)
         return post(self.client, host.webhook_url or "", body, headers, now)

@@ -23,9 +23,11 @@ class Attempt:
     gone: bool = False
 
 
-def signed_headers(secret: str, webhook_id: str, body: bytes, media_type: str, now: dt.datetime) -> dict[str, str]:
-    """The Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``)."""
-    signature = Webhook(secret).sign(webhook_id, now, body.decode("utf-8"))
+def signed_headers(secrets: tuple[str, ...], webhook_id: str, body: bytes, media_type: str, now: dt.datetime) -> dict[str, str]:
+    """The Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``): one
+    ``v1,…`` signature per secret, separated by spaces (a receiver accepts a delivery if any matches)."""
+    text = body.decode("utf-8")
+    signature = " ".join(Webhook(secret).sign(webhook_id, now, text) for secret in secrets)
     return {
         "content-type": media_type,
         "webhook-id": webhook_id,

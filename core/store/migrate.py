@@ -33,14 +33,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Bring the schema up to date; return ``(revision before, revision after)``."""
+def upgrade(engine: Engine, to: str = "head") -> tuple[str | None, str]:
+    """Bring the schema up to date (or up to revision ``to``); return ``(revision before, revision after)``."""
     before = current_revision(engine)
     config = _config()
     with translated_errors(str(engine.url)), engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    return before, head_revision()
+        command.upgrade(config, to)
+    return before, head_revision() if to == "head" else to
 
 
 def require_current(engine: Engine, *, create_sqlite: bool = True) -> None:

@@ -152,6 +152,9 @@ hosts = Table(
     Column("webhook_url", Text, nullable=True),
     Column("webhook_format", String(40), nullable=False),
     Column("webhook_secret", String(100), nullable=False),
+    # after a rotation with an overlap: the secret before it, also signing deliveries until previous_secret_until
+    Column("previous_webhook_secret", String(100), nullable=True),
+    Column("previous_secret_until", UTCDateTime, nullable=True),
     Column("webhook_disabled_at", UTCDateTime, nullable=True),
     Column("drop_dir", Text, nullable=True),
     Column("api_key_hash", String(64), nullable=False, unique=True),

@@ -1,5 +1,6 @@
-"""``sharewise hosts add|list|rotate-key|enable-webhook`` (issue 6 §2): keys shown once and stored hashed,
-never listed; bad input is exit 2 with one line; a rotated key stops working at once."""
+"""``sharewise hosts add|list|rotate-key|rotate-webhook-secret|enable-webhook`` (issue 6 §2): keys shown
+once and stored hashed, never listed; bad input is exit 2 with one line; a rotated key stops working at
+once; a rotated webhook secret keeps signing beside the new one for the overlap asked for."""
 
 from __future__ import annotations
 
@@ -217,11 +218,11 @@ def test_rotate_key_shows_the_new_key_once_and_keeps_the_webhook_secret(sw, stor
     assert HostRegistry(store).get("clinic-one").webhook_secret == shown["webhook_secret"]
 
 
-def test_rotate_webhook_secret_signs_deliveries_with_the_new_secret_only(sw, store, make_app):
+def test_rotate_webhook_secret_with_no_overlap_signs_with_the_new_secret_only(sw, store, make_app):
     shown = add(sw, "clinic-one")
     other = add(sw, "clinic-two")
 
-    rotated = sw("hosts", "rotate-webhook-secret", "clinic-one", "--json")
+    rotated = sw("hosts", "rotate-webhook-secret", "clinic-one", "--overlap", "0", "--json")
 
     assert rotated.code == 0, rotated.err
     secret = rotated.json()["webhook_secret"]
@@ -232,12 +233,65 @@ def test_rotate_webhook_secret_signs_deliveries_with_the_new_secret_only(sw, sto
     assert registry.get("clinic-two").webhook_secret == other["webhook_secret"], "only this host's secret changes"
     assert registry.authenticate(shown["api_key"]) is not None, "the API key still works"
     body, now = b'{"id": "r"}', dt.datetime.now(dt.UTC)
-    headers = signed_headers(registry.get("clinic-one").webhook_secret, "msg_1", body, "application/json", now)
+    assert rotated.json()["signing_overlap_until"] is None
+    headers = signed_headers(registry.get("clinic-one").signing_secrets(now), "msg_1", body, "application/json", now)
+    assert len(headers["webhook-signature"].split(" ")) == 1
     Webhook(secret).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(shown["webhook_secret"]).verify(body, headers)
-    plain = sw("hosts", "rotate-webhook-secret", "clinic-one")
+    plain = sw("hosts", "rotate-webhook-secret", "clinic-one", "--overlap", "0")
     assert plain.code == 0 and len(re.findall(r"whsec_[A-Za-z0-9+/=]{40,}", plain.out)) == 1
+    assert "no longer signs" in plain.out
+
+
+def test_rotate_webhook_secret_keeps_the_old_one_signing_for_24_hours_by_default(sw, store):
+    shown = add(sw, "clinic-one")
+    before = dt.datetime.now(dt.UTC)
+
+    rotated = sw("hosts", "rotate-webhook-secret", "clinic-one", "--json")
+
+    assert rotated.code == 0, rotated.err
+    new_secret, until = rotated.json()["webhook_secret"], dt.datetime.fromisoformat(rotated.json()["signing_overlap_until"])
+    assert before + dt.timedelta(hours=24) - dt.timedelta(seconds=1) <= until <= dt.datetime.now(dt.UTC) + dt.timedelta(hours=24)
+    host = HostRegistry(store).get("clinic-one")
+    body, now = b'{"id": "r"}', dt.datetime.now(dt.UTC)
+    headers = signed_headers(host.signing_secrets(now), "msg_1", body, "application/json", now)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert Webhook(new_secret).verify(body, headers) == {"id": "r"}, "a host that has switched accepts it"
+    assert Webhook(shown["webhook_secret"]).verify(body, headers) == {"id": "r"}, "a host that has not yet switched too"
+    listed = sw("hosts", "list")
+    assert "old webhook secret also signs until" in listed.out and "whsec_" not in listed.out
+    assert sw("hosts", "list", "--json").json()[0]["signing_overlap_until"] == host.previous_secret_until.isoformat()
+
+    after = host.previous_secret_until + dt.timedelta(seconds=1)
+    late = signed_headers(host.signing_secrets(after), "msg_2", body, "application/json", after)
+    assert len(late["webhook-signature"].split(" ")) == 1, "after the overlap the old secret signs nothing"
+    assert host.signing_secrets(after) == (new_secret,)
+
+
+def test_rotate_webhook_secret_with_an_overlap_in_hours_and_again_during_it(sw, store):
+    first = add(sw, "clinic-one")["webhook_secret"]
+
+    second = sw("hosts", "rotate-webhook-secret", "clinic-one", "--overlap", "2", "--json").json()["webhook_secret"]
+    host = HostRegistry(store).get("clinic-one")
+    now = dt.datetime.now(dt.UTC)
+    assert host.signing_secrets(now) == (second, first)
+    assert host.previous_secret_until is not None
+    assert dt.timedelta(hours=2) - dt.timedelta(minutes=1) < host.previous_secret_until - now <= dt.timedelta(hours=2)
+
+    third = sw("hosts", "rotate-webhook-secret", "clinic-one", "--json").json()["webhook_secret"]
+
+    assert HostRegistry(store).get("clinic-one").signing_secrets(dt.datetime.now(dt.UTC)) == (third, second), (
+        "only the secret replaced last overlaps: the first one stops"
+    )
+
+
+def test_rotate_webhook_secret_refuses_an_overlap_out_of_range(sw, store, failures):
+    shown = add(sw, "clinic-one")
+    for overlap in ["-1", "721", "two", "1.5"]:
+        with failures.case(overlap):
+            assert_one_line_error(sw("hosts", "rotate-webhook-secret", "clinic-one", "--overlap", overlap), "--overlap")
+    assert HostRegistry(store).get("clinic-one").webhook_secret == shown["webhook_secret"], "nothing changed"
 
 
 def test_enable_webhook_after_a_410(sw, store):

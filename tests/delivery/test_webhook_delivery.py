@@ -108,6 +108,28 @@ def test_a_wrong_secret_or_a_changed_body_does_not_verify(
         verify(host.webhook_secret, tampered)
 
 
+def test_after_a_rotation_deliveries_verify_with_the_old_and_the_new_secret_until_the_overlap_ends(
+    store: Store, host: Any, receiver: Receiver, relay: Relay, submit: Callable[..., list[Record]], clock: Clock
+) -> None:
+    """A host that has not yet switched to the new secret keeps accepting deliveries during the overlap;
+    one that has switched accepts them too; after the overlap only the new secret signs."""
+    new_secret = HostRegistry(store).rotate_webhook_secret(HOST, now=clock(), overlap=dt.timedelta(hours=6))
+    submit()
+    relay.run_once()
+    clock.advance(dt.timedelta(hours=6))
+    submit()
+    relay.run_once()
+
+    during, after = receiver.received
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    verify(host.webhook_secret, during)
+    verify(new_secret, during)
+    assert after.headers["webhook-signature"].count("v1,") == 1
+    verify(new_secret, after)
+    with pytest.raises(WebhookVerificationError):
+        verify(host.webhook_secret, after)
+
+
 def test_non_ascii_text_is_signed_over_the_bytes_sent(
     store: Store,
     host: Any,

@@ -3,6 +3,7 @@ or unreachable: one clear line, never a traceback, never the password."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import time
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
+from sharewise.core.hosts import HostRegistry
 from sharewise.core.store import Store, StoreError, database_url
 from sharewise.core.store import database as database_module
 from sharewise.core.store.database import connect
@@ -70,6 +72,34 @@ def test_upgrade_again_keeps_the_data(store: Any, make_record: Any) -> None:
         assert reopened.verify().entries == 1
     finally:
         reopened.close()
+
+
+def test_upgrading_from_0003_keeps_hosts_and_their_webhook_secret_alone(database_url: str) -> None:
+    """Revision 0004 adds the overlap columns to existing hosts: each still signs with its one secret."""
+    engine = connect(database_url)
+    try:
+        assert upgrade(engine, to="0003") == (None, "0003")
+        assert current_revision(engine) == "0003"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO hosts (name, origins, webhook_url, webhook_format, webhook_secret, api_key_hash, created_at) "
+                    "VALUES ('old-host', '[\"https://a.example\"]', 'https://a.example/hook', 'json', 'whsec_b2xk', 'h', :at)"
+                ),
+                {"at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+            )
+
+        assert upgrade(engine) == ("0003", head_revision())
+
+        store = Store(database_url)
+        try:
+            host = HostRegistry(store).get("old-host")
+            assert (host.webhook_secret, host.previous_webhook_secret, host.previous_secret_until) == ("whsec_b2xk", None, None)
+            assert host.signing_secrets(dt.datetime.now(dt.UTC)) == ("whsec_b2xk",)
+        finally:
+            store.close()
+    finally:
+        engine.dispose()
 
 
 def test_require_current_accepts_a_migrated_database(store: Any) -> None:

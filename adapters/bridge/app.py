@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
         MAX_CONTENT_LENGTH=settings.max_body_bytes + 1,
         SHAREWISE_MAX_BODY_BYTES=settings.max_body_bytes,
         SESSION_COOKIE_NAME="sharewise_session",

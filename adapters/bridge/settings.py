@@ -26,6 +26,8 @@ class Settings:
 
     environment: str = "production"
     secret_key: str = ""
+    #: Earlier secret keys, still accepted on cookies and page tokens signed with them (never used to sign).
+    secret_key_fallbacks: tuple[str, ...] = ()
     database_url: str | None = None
     plugins: tuple[str, ...] = ()
     public_url: str | None = None
@@ -66,6 +68,9 @@ def from_environment(environ: Mapping[str, str] = os.environ, overrides: Mapping
     settings = Settings(
         environment=environment,
         secret_key=environ.get("SHAREWISE_SECRET_KEY", ""),
+        secret_key_fallbacks=tuple(
+            key.strip() for key in environ.get("SHAREWISE_SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+        ),
         database_url=environ.get("SHAREWISE_DATABASE_URL") or None,
         plugins=tuple(plugins_from_env(environ)),
         public_url=(environ.get("SHAREWISE_PUBLIC_URL") or "").rstrip("/") or None,
@@ -90,6 +95,13 @@ def from_environment(environ: Mapping[str, str] = os.environ, overrides: Mapping
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
     if len(settings.secret_key) < 32:
         raise ConfigurationError("SHAREWISE_SECRET_KEY must be at least 32 characters (use a long random value)")
+    settings = replace(settings, secret_key_fallbacks=tuple(settings.secret_key_fallbacks))
+    for number, key in enumerate(settings.secret_key_fallbacks, start=1):
+        if not isinstance(key, str) or len(key) < 32:
+            raise ConfigurationError(
+                f"SHAREWISE_SECRET_KEY_FALLBACKS: key {number} is shorter than 32 characters "
+                "(list earlier values of SHAREWISE_SECRET_KEY, separated by commas)"
+            )
     return _observability(settings)
 
 

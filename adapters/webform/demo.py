@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, make_respons
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from sharewise.adapters.webform.form_session import signing_keys
 from sharewise.core.hosts import HostNotFound
 
 HOST_NAME = "demo"
@@ -81,7 +82,7 @@ def _forms() -> list[tuple[str, str]]:
 
 
 def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="sharewise.demo.launch")
+    return URLSafeTimedSerializer(signing_keys(), salt="sharewise.demo.launch")
 
 
 def _page(*, frame_url: str | None = None, error: str | None = None, status: int = 200) -> Response:

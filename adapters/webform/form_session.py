@@ -92,5 +92,11 @@ def take(name: str) -> Any:
     return session.pop(name, None)
 
 
+def signing_keys() -> list[str]:
+    """The keys tokens are checked with, as Flask checks the session cookie: the earlier secret keys
+    (``SHAREWISE_SECRET_KEY_FALLBACKS``) and, last, the current one, which alone signs."""
+    return [*(current_app.config.get("SECRET_KEY_FALLBACKS") or ()), current_app.secret_key]
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)
+    return URLSafeTimedSerializer(signing_keys(), salt=_SALT)

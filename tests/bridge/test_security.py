@@ -323,6 +323,24 @@ def test_a_short_secret_key_is_refused(database_url, store, monkeypatch):
         create_app({"database_url": database_url})
 
 
+def test_earlier_secret_keys_come_from_the_environment_and_a_short_one_is_refused(database_url, store, monkeypatch):
+    old, older = "o" * 40, "p" * 48
+    monkeypatch.setenv("SHAREWISE_SECRET_KEY", SECRET)
+    monkeypatch.setenv("SHAREWISE_SECRET_KEY_FALLBACKS", f" {old} ,{older},, ")
+    app = create_app({"database_url": database_url})
+    assert app.config["SECRET_KEY_FALLBACKS"] == [old, older]
+    assert app.secret_key == SECRET, "the current key alone signs"
+    app.extensions["sharewise"].store.close()
+
+    monkeypatch.setenv("SHAREWISE_SECRET_KEY_FALLBACKS", f"{old},too-short-to-be-a-key")
+    with pytest.raises(ConfigurationError) as refused:
+        create_app({"database_url": database_url})
+    message = str(refused.value)
+    assert "SHAREWISE_SECRET_KEY_FALLBACKS" in message and "key 2" in message and "32" in message
+    assert "too-short" not in message and old not in message, "a key is never shown"
+    assert "\n" not in message
+
+
 def test_in_development_the_bridge_starts_without_a_secret_key(database_url, store, monkeypatch):
     first = create_app({"database_url": database_url, "environment": "development"})
     monkeypatch.setenv("SHAREWISE_ENV", "development")

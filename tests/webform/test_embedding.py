@@ -13,19 +13,10 @@ from typing import Any
 
 from embed_pages import cookie_flags, frame_ancestors, parse, session_cookie
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from webform_helpers import CONTEXT, Browser
+from webform_helpers import CONTEXT, REQUEST_PAGE, Browser
 
 from sharewise.adapters.webform.form_session import PAGE_TOKEN_SECONDS
 from sharewise.core.drafts import Drafts
-
-REQUEST_PAGE = {
-    "trigger": "request_received",
-    "requesting_agency": "Duty team, children's social care",
-    "processing_regime": "general",
-    "proposed_recipients": ["children_social_care"],
-    "recipient_details": "MASH duty team",
-    "purpose": "To assess the risk to the child.",
-}
 
 
 def drafts_of(browser: Browser, host: Any) -> list[Any]:

@@ -18,6 +18,15 @@ from sharewise.core.drafts import Draft, Drafts
 from sharewise.core.formdef import FormDefinition
 
 CORE = "information-sharing-decision"
+#: The core form's first page, filled in as for a request from children's social care (HTML field names).
+REQUEST_PAGE = {
+    "trigger": "request_received",
+    "requesting_agency": "Duty team, children's social care",
+    "processing_regime": "general",
+    "proposed_recipients": ["children_social_care"],
+    "recipient_details": "MASH duty team",
+    "purpose": "To assess the risk to the child.",
+}
 CONTEXT: dict[str, Any] = {
     "case_ref": "CASE-7731",
     "subject": {"name": "Child Q", "age": 7},

@@ -233,15 +233,15 @@ class HostRegistry:
         if not dt.timedelta(0) <= overlap <= MAX_SECRET_OVERLAP:
             raise InvalidInput(f"the overlap must be between 0 and {MAX_SECRET_OVERLAP.days * 24} hours")
         secret = new_webhook_secret()
+        keep = overlap > dt.timedelta(0)
         with self.store.writing() as connection:
-            replaced = self._get(connection, name).webhook_secret
-            keep = overlap > dt.timedelta(0)
-            connection.execute(
+            self._get(connection, name)
+            connection.execute(  # the secret replaced is read by the UPDATE itself: two rotations at once lose none
                 update(hosts)
                 .where(hosts.c.name == name)
                 .values(
                     webhook_secret=secret,
-                    previous_webhook_secret=replaced if keep else None,
+                    previous_webhook_secret=hosts.c.webhook_secret if keep else None,
                     previous_secret_until=now + overlap if keep else None,
                 )
             )

@@ -95,6 +95,8 @@ def from_environment(environ: Mapping[str, str] = os.environ, overrides: Mapping
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
     if len(settings.secret_key) < 32:
         raise ConfigurationError("SHAREWISE_SECRET_KEY must be at least 32 characters (use a long random value)")
+    if isinstance(settings.secret_key_fallbacks, str):
+        raise ConfigurationError("secret_key_fallbacks must be a list of earlier secret keys, not one string")
     settings = replace(settings, secret_key_fallbacks=tuple(settings.secret_key_fallbacks))
     for number, key in enumerate(settings.secret_key_fallbacks, start=1):
         if not isinstance(key, str) or len(key) < 32:

@@ -26,6 +26,8 @@ class Attempt:
 def signed_headers(secrets: tuple[str, ...], webhook_id: str, body: bytes, media_type: str, now: dt.datetime) -> dict[str, str]:
     """The Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``): one
     ``v1,…`` signature per secret, separated by spaces (a receiver accepts a delivery if any matches)."""
+    if isinstance(secrets, str) or not secrets:
+        raise ValueError("sign with a tuple of one or more webhook secrets")
     text = body.decode("utf-8")
     signature = " ".join(Webhook(secret).sign(webhook_id, now, text) for secret in secrets)
     return {

@@ -40,7 +40,7 @@ def upgrade(engine: Engine, to: str = "head") -> tuple[str | None, str]:
     with translated_errors(str(engine.url)), engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, to)
-    return before, head_revision() if to == "head" else to
+    return before, current_revision(engine) or ""
 
 
 def require_current(engine: Engine, *, create_sqlite: bool = True) -> None:

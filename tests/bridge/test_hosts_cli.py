@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, select
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from sharewise.adapters.delivery.webhook import signed_headers
+from sharewise.core.errors import InvalidInput
 from sharewise.core.hosts import HostRegistry
 
 API_KEY = re.compile(r"^sw_[A-Za-z0-9_-]{40,}$")
@@ -286,12 +287,29 @@ def test_rotate_webhook_secret_with_an_overlap_in_hours_and_again_during_it(sw, 
     )
 
 
-def test_rotate_webhook_secret_refuses_an_overlap_out_of_range(sw, store, failures):
+def test_rotate_webhook_secret_refuses_an_overlap_out_of_range_as_a_usage_error(sw, store, failures):
     shown = add(sw, "clinic-one")
     for overlap in ["-1", "721", "two", "1.5"]:
         with failures.case(overlap):
-            assert_one_line_error(sw("hosts", "rotate-webhook-secret", "clinic-one", "--overlap", overlap), "--overlap")
+            result = sw("hosts", "rotate-webhook-secret", "clinic-one", "--overlap", overlap)
+            assert result.code == 2 and result.out == "" and "Traceback" not in result.err, result.err
+            errors = [line for line in result.err_lines if line.startswith("Error:")]
+            assert len(errors) == 1 and "--overlap" in errors[0] and overlap in errors[0], result.err
     assert HostRegistry(store).get("clinic-one").webhook_secret == shown["webhook_secret"], "nothing changed"
+    failures.check()
+
+
+def test_the_registry_refuses_an_overlap_out_of_range_and_signing_needs_a_tuple_of_secrets(sw, store, failures):
+    shown = add(sw, "clinic-one")
+    registry, now = HostRegistry(store), dt.datetime.now(dt.UTC)
+    for overlap in [dt.timedelta(seconds=-1), dt.timedelta(days=30, seconds=1)]:
+        with failures.case(str(overlap)), pytest.raises(InvalidInput, match="between 0 and 720 hours"):
+            registry.rotate_webhook_secret("clinic-one", now=now, overlap=overlap)
+    assert registry.get("clinic-one").webhook_secret == shown["webhook_secret"], "nothing changed"
+    for secrets in [shown["webhook_secret"], ()]:
+        with failures.case(repr(secrets)), pytest.raises(ValueError, match="tuple of one or more"):
+            signed_headers(secrets, "msg_1", b"{}", "application/json", now)  # type: ignore[arg-type]
+    failures.check()
 
 
 def test_enable_webhook_after_a_410(sw, store):

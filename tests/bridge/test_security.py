@@ -339,6 +339,9 @@ def test_earlier_secret_keys_come_from_the_environment_and_a_short_one_is_refuse
     assert "SHAREWISE_SECRET_KEY_FALLBACKS" in message and "key 2" in message and "32" in message
     assert "too-short" not in message and old not in message, "a key is never shown"
     assert "\n" not in message
+    monkeypatch.delenv("SHAREWISE_SECRET_KEY_FALLBACKS")
+    with pytest.raises(ConfigurationError, match="list of earlier secret keys"):
+        create_app({"database_url": database_url, "secret_key_fallbacks": "o" * 40})
 
 
 def test_in_development_the_bridge_starts_without_a_secret_key(database_url, store, monkeypatch):

@@ -30,6 +30,22 @@ def restarted(browser: Browser, app: Flask) -> Browser:
     return Browser(app, client)
 
 
+def signed_with(app: Flask, cookie: str, key: str) -> bool:
+    """Whether a session cookie verifies with ``key`` alone (as Flask signs it: its serializer's salt and digest)."""
+    interface = app.session_interface
+    serializer = URLSafeTimedSerializer(
+        key,
+        salt=interface.salt,  # type: ignore[attr-defined]
+        serializer=interface.serializer,  # type: ignore[attr-defined]
+        signer_kwargs={"key_derivation": interface.key_derivation, "digest_method": interface.digest_method},  # type: ignore[attr-defined]
+    )
+    try:
+        serializer.loads(cookie)
+    except BadSignature:
+        return False
+    return True
+
+
 def test_an_open_form_carries_on_after_a_restart_with_the_old_key_as_a_fallback(make_app: Any, host_a: Any) -> None:
     browser = Browser(make_app())
     browser.launch(host_a)
@@ -44,6 +60,11 @@ def test_an_open_form_carries_on_after_a_restart_with_the_old_key_as_a_fallback(
     assert moved.draft_id == draft_id, "the same session and draft"
     assert moved.draft().answers["purpose"] == REQUEST_PAGE["purpose"]
     assert moved.get("/embed/section/request").status_code == 200
+    reissued = moved.client.get_cookie(COOKIE)
+    assert reissued is not None and signed_with(rotated, reissued.value, NEW_KEY), (
+        "the session cookie is now signed with the new key"
+    )
+    assert not signed_with(rotated, reissued.value, OLD_KEY)
     token = moved.page("request").hidden("page_token")[0]
     assert URLSafeTimedSerializer(NEW_KEY, salt=PAGE_SALT).loads(token, max_age=PAGE_TOKEN_SECONDS)["draft"] == draft_id
     try:

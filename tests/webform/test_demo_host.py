@@ -141,6 +141,22 @@ def test_a_forged_or_missing_token_does_not_launch(make_app, store, failures):
     assert store.count() == 0
 
 
+def test_a_case_screen_opened_before_a_key_rotation_still_launches_with_the_old_key_as_a_fallback(make_app, store):
+    before = make_app(demo_origins=(ORIGIN,))
+    token = parse(before.test_client().get("/").get_data(as_text=True)).named("token")[0].value
+    new_key = "n" * 40
+
+    def answer(app: Any) -> str:
+        # an unknown form: refused after the token is checked, so the message says which check refused it
+        response = app.test_client().post("/demo/launch", data={"token": token, "form_id": "no-such-form"})
+        assert response.status_code == 400
+        return response.get_data(as_text=True)
+
+    with_fallback = answer(make_app(demo_origins=(ORIGIN,), secret_key=new_key, secret_key_fallbacks=(before.secret_key,)))
+    assert "Choose one of the forms listed" in with_fallback and "This page has expired" not in with_fallback
+    assert "This page has expired" in answer(make_app(demo_origins=(ORIGIN,), secret_key=new_key))
+
+
 def test_the_demo_launches_the_form_through_the_real_api(make_app, live_server):
     app = make_app(demo_origins=(ORIGIN,))
     base = live_server(app)

@@ -66,9 +66,12 @@ def list_hosts(as_json: bool) -> None:
     for host in found:
         where = host.webhook_url or host.drop_dir or "pull feed only"
         disabled = "  (webhook disabled: it answered 410)" if host.webhook_disabled_at else ""
-        overlap = ""
-        if len(host.signing_secrets(now)) > 1 and host.previous_secret_until is not None:
-            overlap = f"  (old webhook secret also signs until {host.previous_secret_until.isoformat(timespec='seconds')})"
+        until = host.previous_secret_until
+        overlap = (
+            f"  (old webhook secret also signs until {until.isoformat(timespec='seconds')})"
+            if until and len(host.signing_secrets(now)) > 1
+            else ""
+        )
         click.echo(f"{host.name:<20} {', '.join(host.origins)}  → {where}{disabled}{overlap}")
 
 
@@ -98,9 +101,9 @@ def rotate_key(name: str, as_json: bool) -> None:
 def rotate_webhook_secret(name: str, overlap_hours: int, as_json: bool) -> None:
     """Issue a new webhook secret for NAME. Deliveries are signed with it from now on and, for the overlap,
     with the old one too, so the host accepts them while it switches to the new secret."""
-    now = utcnow()
-    secret = HostRegistry(open_store()).rotate_webhook_secret(name, now=now, overlap=dt.timedelta(hours=overlap_hours))
-    until = now + dt.timedelta(hours=overlap_hours) if overlap_hours else None
+    registry = HostRegistry(open_store())
+    secret = registry.rotate_webhook_secret(name, now=utcnow(), overlap=dt.timedelta(hours=overlap_hours))
+    until = registry.get(name).previous_secret_until  # as stored: None without an overlap
     if as_json:
         echo_json({"name": name, "webhook_secret": secret, "signing_overlap_until": until.isoformat() if until else None})
         return

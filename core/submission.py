@@ -257,27 +257,26 @@ class Recorder:
             "class": FALLBACK_RETENTION[0],
             "review_on": add_years(now.date(), FALLBACK_RETENTION[1]).isoformat(),
         }
-        record = Record(
-            id=str(uuid.uuid4()),
-            form_id=evaluation.form_id,
-            form_version=evaluation.form_version,
-            answers={key: value for key, value in answers.items() if not is_unanswered(value)},
-            findings=[finding.to_dict() for finding in evaluation.findings],
-            acknowledged_warnings=acknowledged,
-            outcome=dict(evaluation.outcome),
-            plugins={info.name: info.version for info in self.engine.plugins},
-            author=dict(author or {}),
-            host=host,
-            context=dict(context or {}),
-            created_at=iso_utc(now),
-            review_required=bool(warnings),
-            retention_class=retention["class"],
-            review_on=retention["review_on"],
-            supersedes=supersedes.id if supersedes else None,
-            amendment_reason=reason,
-            idempotency_key=idempotency_key,
-        )
-        return Record(**{**record.__dict__, "content_hash": record.compute_hash()})
+        fields: dict[str, Any] = {  # the content fields (CONTENT_FIELDS): hashed as Record.content() would be, built once
+            "id": str(uuid.uuid4()),
+            "form_id": evaluation.form_id,
+            "form_version": evaluation.form_version,
+            "answers": {key: value for key, value in answers.items() if not is_unanswered(value)},
+            "findings": [finding.to_dict() for finding in evaluation.findings],
+            "acknowledged_warnings": acknowledged,
+            "outcome": dict(evaluation.outcome),
+            "plugins": {info.name: info.version for info in self.engine.plugins},
+            "author": dict(author or {}),
+            "host": host,
+            "context": dict(context or {}),
+            "created_at": iso_utc(now),
+            "review_required": bool(warnings),
+            "retention_class": retention["class"],
+            "review_on": retention["review_on"],
+            "supersedes": supersedes.id if supersedes else None,
+            "amendment_reason": reason,
+        }
+        return Record(**fields, idempotency_key=idempotency_key, content_hash=content_hash(fields))
 
 
 def _request_hash(

@@ -3,7 +3,6 @@ pull feed, and amendments. A host sees only its own records (404 for another's).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, request
@@ -17,6 +16,7 @@ from sharewise.adapters.bridge.state import bridge
 from sharewise.adapters.exports.formats import MEDIA_TYPES, render
 from sharewise.adapters.exports.record_json import RecordSchema, record_to_json
 from sharewise.adapters.exports.record_xml import submission_from_xml
+from sharewise.core import json_text
 from sharewise.core.record import Record
 from sharewise.core.store.audit import ACTOR_LIMIT
 from sharewise.core.submission import KEY_LIMIT, AmendmentRefused, IdempotencyConflict, SubmissionRefused, Submitted
@@ -83,7 +83,7 @@ def _submission() -> dict[str, Any]:
 
 def _created(submitted: Submitted) -> Response:
     response = Response(status=200 if submitted.replayed else 201, mimetype="application/json")
-    response.set_data(json.dumps(record_to_json(submitted.record), ensure_ascii=False))
+    response.set_data(json_text.encode(record_to_json(submitted.record)))
     response.headers["Location"] = f"/api/v1/records/{submitted.record.id}"
     if submitted.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -46,12 +46,12 @@ class Prepared:
     def run(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row of values (one ``executemany``)."""
         if rows:
-            with _cursor(connection, self.sql) as cursor:
+            with driver_cursor(connection, self.sql) as cursor:
                 cursor.executemany(self.sql, [self.parameters(row) for row in rows])
 
     def rows(self, connection: Connection, values: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute once and fetch every row, as the driver returns them."""
-        with _cursor(connection, self.sql) as cursor:
+        with driver_cursor(connection, self.sql) as cursor:
             cursor.execute(self.sql, self.parameters(values or {}))
             return [tuple(row) for row in cursor.fetchall()]
 
@@ -74,7 +74,7 @@ class PreparedSet:
 
 
 @contextlib.contextmanager
-def _cursor(connection: Connection, sql: str) -> Iterator[Any]:
+def driver_cursor(connection: Connection, sql: str) -> Iterator[Any]:
     """A cursor of ``connection``'s driver connection; a driver error raised as SQLAlchemy would raise it."""
     dbapi_connection = connection.connection.dbapi_connection
     cursor = dbapi_connection.cursor()  # type: ignore[union-attr]

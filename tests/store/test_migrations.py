@@ -176,6 +176,29 @@ def test_sqlite_write_transactions_take_the_write_lock_at_once(tmp_path: Path) -
         store.close()
 
 
+def test_a_write_that_cannot_begin_is_a_clear_busy_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The BEGIN runs on the driver's cursor; a lock it cannot get is still one line naming the database as
+    busy (a StoreError), not a driver exception."""
+    monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "busy.db"
+    store = Store(f"sqlite:///{path}")
+    try:
+        store.count()
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another program holds the write lock (not through sharewise's lock file)
+            with pytest.raises(StoreError) as caught, store.writing():
+                pass
+            assert_one_line(caught.value, "is busy", "try again shortly")
+            other.execute("ROLLBACK")
+            with store.writing():  # free again: the same store writes
+                pass
+        finally:
+            other.close()
+    finally:
+        store.close()
+
+
 # --- sharewise db upgrade / db current -------------------------------------------------------------------
 
 

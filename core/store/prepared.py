@@ -77,9 +77,10 @@ class PreparedSet:
 def driver_cursor(connection: Connection, sql: str) -> Iterator[Any]:
     """A cursor of ``connection``'s driver connection; a driver error raised as SQLAlchemy would raise it."""
     dbapi_connection = connection.connection.dbapi_connection
-    cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
     dialect = connection.dialect
+    cursor = None
     try:
+        cursor = dbapi_connection.cursor()  # type: ignore[union-attr]  # fails too on a connection the driver closed
         yield cursor
     except dialect.loaded_dbapi.Error as error:
         gone = dialect.is_disconnect(error, dbapi_connection, cursor)
@@ -87,5 +88,6 @@ def driver_cursor(connection: Connection, sql: str) -> Iterator[Any]:
             connection.invalidate(error)
         raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, connection_invalidated=gone) from error
     finally:
-        with contextlib.suppress(Exception):
-            cursor.close()
+        if cursor is not None:
+            with contextlib.suppress(Exception):
+                cursor.close()

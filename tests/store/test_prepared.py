@@ -116,6 +116,31 @@ def test_a_connection_the_database_dropped_is_not_used_again(store: Any, databas
         assert read.on(connection).rows(connection) == [(0,)]
 
 
+def test_a_connection_the_driver_closed_fails_as_sqlalchemy_fails_and_is_replaced(tmp_path: Any) -> None:
+    """Even the cursor cannot be had: the error is SQLAlchemy's (so the Store reports it in one line), the
+    connection is invalidated, and the next write gets a working one — a BEGIN runs here too."""
+    from sharewise.core.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'closed.db'}")
+    try:
+        store.count()
+        read = PreparedSet(select(audit_head.c.seq).where(audit_head.c.id == 1))
+        with store.engine.connect() as victim:
+            victim.connection.dbapi_connection.close()  # type: ignore[union-attr]
+            with pytest.raises(DBAPIError) as raised:
+                read.on(victim).rows(victim)
+            assert raised.value.connection_invalidated and victim.invalidated
+        with store.engine.connect() as victim:
+            victim.connection.dbapi_connection.close()  # type: ignore[union-attr]
+            with pytest.raises(DBAPIError):  # the BEGIN itself, on the driver's cursor
+                victim.execution_options(sharewise_write=True).begin()
+            assert victim.invalidated
+        with store.writing() as connection:
+            assert read.on(connection).rows(connection) == [(0,)]
+    finally:
+        store.close()
+
+
 def test_idempotency_keys_are_found_in_one_statement_for_any_number_of_keys(store: Any) -> None:
     record_id = str(uuid.uuid4())
     with store.writing() as connection:

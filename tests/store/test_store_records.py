@@ -51,14 +51,22 @@ def test_a_record_round_trips_exactly(store: Any, make_record: Any, clock: Any, 
     assert stored.created_seq == 1
 
 
-def test_context_values_beyond_orjson_are_stored_exactly_and_verify(store: Any, make_record: Any) -> None:
-    """JSON columns are written by orjson, and by the standard library for what orjson refuses (here an
-    integer wider than 64 bits); either way the record reads back equal, and its hash still verifies."""
-    context = {"wide": 2**70, "negative wide": -(2**65), "floats": [-0.0, 1e16, 1e-7, 0.1], "text": "Zoë"}
-    record = make_record(context=context, purpose=UNICODE_TEXT)
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"floats": [-0.0, 1e16, 1e-7, 0.1, 5e-324, 1.7976931348623157e308], "ints": [2**63 - 1, -(2**63)]},  # by orjson
+        {"wide": 2**70, "negative wide": -(2**65), "floats": [-0.0, 1e16]},  # by the standard library: too wide for orjson
+        {"text": "Zoë", "floats": [-0.0, 1e-7]},  # by the standard library: stored text stays ASCII
+    ],
+    ids=["orjson", "wide-integers", "not-ascii"],
+)
+def test_context_values_are_stored_exactly_and_verify(store: Any, make_record: Any, context: dict[str, Any]) -> None:
+    """JSON columns are written by orjson, and by the standard library for what orjson refuses or writes as
+    UTF-8; either way the record reads back equal — -0.0 and every float to the bit — and its hash verifies."""
+    record = make_record(context=context)
     stored = store.get(record.id)
     assert dict(stored.context) == context
-    assert [str(value) for value in stored.context["floats"]] == ["-0.0", "1e+16", "1e-07", "0.1"]
+    assert [repr(value) for value in stored.context["floats"]] == [repr(value) for value in context["floats"]]
     assert stored.compute_hash() == record.content_hash
     verification = store.verify()
     assert verification.intact, verification.problem

@@ -3,10 +3,12 @@ or unreachable: one clear line, never a traceback, never the password."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,45 +160,40 @@ def test_a_database_at_another_revision_is_refused(store: Any, raw: Any) -> None
         other.close()
 
 
-def test_sqlite_write_transactions_take_the_write_lock_at_once(tmp_path: Path) -> None:
-    """BEGIN IMMEDIATE: a write transaction holds the lock from its start, so writers queue instead of deadlocking."""
-    path = tmp_path / "immediate.db"
+@contextlib.contextmanager
+def _store_beside_another_program(path: Path) -> Iterator[tuple[Store, sqlite3.Connection]]:
+    """A store on the SQLite file ``path`` (created), and a plain connection to the same file, as another
+    program would open it (not through sharewise's lock file; no busy wait)."""
     store = Store(f"sqlite:///{path}")
     try:
         store.count()
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            with store.writing(), pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
+        with contextlib.closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as other:
+            yield store, other
     finally:
         store.close()
+
+
+def test_sqlite_write_transactions_take_the_write_lock_at_once(tmp_path: Path) -> None:
+    """BEGIN IMMEDIATE: a write transaction holds the lock from its start, so writers queue instead of deadlocking."""
+    with _store_beside_another_program(tmp_path / "immediate.db") as (store, other):
+        with store.writing(), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
 
 
 def test_a_write_that_cannot_begin_is_a_clear_busy_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The BEGIN runs on the driver's cursor; a lock it cannot get is still one line naming the database as
     busy (a StoreError), not a driver exception."""
     monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
-    path = tmp_path / "busy.db"
-    store = Store(f"sqlite:///{path}")
-    try:
-        store.count()
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # another program holds the write lock (not through sharewise's lock file)
-            with pytest.raises(StoreError) as caught, store.writing():
-                pass
-            assert_one_line(caught.value, "is busy", "try again shortly")
-            other.execute("ROLLBACK")
-            with store.writing():  # free again: the same store writes
-                pass
-        finally:
-            other.close()
-    finally:
-        store.close()
+    with _store_beside_another_program(tmp_path / "busy.db") as (store, other):
+        other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        with pytest.raises(StoreError) as caught, store.writing():
+            pass
+        assert_one_line(caught.value, "is busy", "try again shortly")
+        other.execute("ROLLBACK")
+        with store.writing():  # free again: the same store writes
+            pass
 
 
 # --- sharewise db upgrade / db current -------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from sharewise.core.store import Store
 from sharewise.core.store.database import StoreError
 from sharewise.core.store.prepared import Prepared, PreparedSet
 from sharewise.core.store.schema import audit_head, records
@@ -119,8 +120,6 @@ def test_a_connection_the_database_dropped_is_not_used_again(store: Any, databas
 def test_a_connection_the_driver_closed_fails_as_sqlalchemy_fails_and_is_replaced(tmp_path: Any) -> None:
     """Even the cursor cannot be had: the error is SQLAlchemy's (so the Store reports it in one line), the
     connection is invalidated, and the next write gets a working one — a BEGIN runs here too."""
-    from sharewise.core.store import Store
-
     store = Store(f"sqlite:///{tmp_path / 'closed.db'}")
     try:
         store.count()
